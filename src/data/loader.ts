@@ -290,6 +290,7 @@ export class DataLoader<T = LabeledImage, B = Batch> implements AsyncIterable<B>
   /** the dataset's workerSource(), read when a pool starts */
   private source: WorkerSource | undefined;
   private nextEpoch = 0;
+  private nextStart = 0;
   private current = -1;
   private closed = false;
 
@@ -338,9 +339,14 @@ export class DataLoader<T = LabeledImage, B = Batch> implements AsyncIterable<B>
     return this.current;
   }
 
-  /** Sets the epoch the next iteration runs (its shuffle order and augmentations); iterations otherwise count up from 0. */
-  setEpoch(epoch: number): void {
+  /**
+   * Sets the epoch the next iteration runs (its shuffle order and augmentations); iterations otherwise
+   * count up from 0. `startBatch` skips that many batches of the epoch without loading them (a run that
+   * resumes mid-epoch gets exactly the batches it had not seen).
+   */
+  setEpoch(epoch: number, startBatch = 0): void {
     this.nextEpoch = checkInt('DataLoader.setEpoch()', 'epoch', epoch, 0);
+    this.nextStart = checkInt('DataLoader.setEpoch()', 'startBatch', startBatch, 0);
   }
 
   /** Ends the worker threads; the loader can still be iterated (a new pool starts). */
@@ -358,8 +364,12 @@ export class DataLoader<T = LabeledImage, B = Batch> implements AsyncIterable<B>
   async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
     if (this.closed) throw new DataError('DataLoader was disposed');
     const epoch = this.nextEpoch++;
+    const start = this.nextStart;
+    this.nextStart = 0;
     this.current = epoch;
-    const { batches, keys } = this.epochBatches(epoch);
+    const all = this.epochBatches(epoch);
+    const batches = all.batches.slice(start);
+    const keys = all.keys?.slice(start);
     const specs = this.transform?.active ?? [];
     if (this.numWorkers > 0 && this.pool === undefined) {
       this.source = workerSourceOf(this.dataset);
@@ -555,6 +565,7 @@ export class TensorDataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   private labels: Tensor;
   private readonly owned: Tensor[] = [];
   private nextEpoch = 0;
+  private nextStart = 0;
   private current = -1;
 
   constructor(images: Tensor, labels: Tensor, opts: TensorDataLoaderOptions = {}) {
@@ -595,8 +606,10 @@ export class TensorDataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   get epoch(): number {
     return this.current;
   }
-  setEpoch(epoch: number): void {
+  /** As DataLoader.setEpoch: the epoch of the next iteration, and how many of its batches to skip. */
+  setEpoch(epoch: number, startBatch = 0): void {
     this.nextEpoch = checkInt('DataLoader.setEpoch()', 'epoch', epoch, 0);
+    this.nextStart = checkInt('DataLoader.setEpoch()', 'startBatch', startBatch, 0);
   }
   train(training = true): this {
     this.training = training;
@@ -609,9 +622,11 @@ export class TensorDataLoader implements AsyncIterable<Batch>, Iterable<Batch> {
   *[Symbol.iterator](): Generator<Batch, void, undefined> {
     if (this.images.isDisposed) throw new DataError('DataLoader.fromTensors: the loader was closed or its tensors were disposed');
     const epoch = this.nextEpoch++;
+    const start = this.nextStart;
+    this.nextStart = 0;
     this.current = epoch;
     const batches = batchIndices(this.images.shape[0]!, { batchSize: this.batchSize, shuffle: this.shuffle, seed: this.seed, dropLast: this.dropLast, epoch });
-    for (const indices of batches) yield this.batch(indices, epoch);
+    for (const indices of batches.slice(start)) yield this.batch(indices, epoch);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch, void, undefined> {
