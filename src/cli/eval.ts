@@ -1,0 +1,71 @@
+// `sous eval`: a run's model on its test (or validation) split: loss, accuracy, per-class accuracy
+// and the confusion matrix.
+
+import { parseArgs } from 'node:util';
+import { buildData, openRun, buildLoss, buildMetrics } from '../experiment/index.js';
+import { Trainer, ConfusionMatrix, PerClassAccuracy } from '../train/index.js';
+import { optim } from '../index.js';
+import { formatTable } from './table.js';
+import { formatMetric, formatPercent } from '../util/format.js';
+import { EXIT, EXIT_CODES_HELP, UsageError } from './exit.js';
+
+export const EVAL_HELP = `usage: sous eval <run folder> [--split test|val] [--weights best|last] [--json]
+
+Evaluates a run's model on the test split (or the validation split) of the data its config names,
+split exactly as in training (same seed): loss, accuracy, top-k, per-class accuracy and the
+confusion matrix (rows: true class, columns: predicted).
+
+options:
+  --split S      test (default) or val
+  --weights W    best (default: checkpoints/best.safetensors) or last (checkpoints/last.ckpt)
+  --json         print the metrics as JSON instead of tables
+  -h, --help     this help
+
+${EXIT_CODES_HELP}`;
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      split: { type: 'string', default: 'test' },
+      weights: { type: 'string', default: 'best' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${EVAL_HELP}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError('sous eval: give one run folder, e.g. sous eval runs/2026-11-23_10-00-00_fashion-cnn');
+  if (values.split !== 'test' && values.split !== 'val') throw new UsageError(`sous eval: --split must be test or val, got '${values.split}'`);
+  if (values.weights !== 'best' && values.weights !== 'last') throw new UsageError(`sous eval: --weights must be best or last, got '${values.weights}'`);
+  const r = await openRun(positionals[0]!, { weights: values.weights });
+  const cfg = r.config;
+  const data = await buildData(cfg.data, cfg.seed, cfg.device);
+  try {
+    const loader = values.split === 'test' ? data.test : data.val;
+    if (loader === undefined) throw new UsageError(`sous eval: the run's data has no ${values.split} split${values.split === 'val' ? ' (data.val_fraction is 0)' : ' (an image folder needs a test/ folder beside train/)'}`);
+    const k = data.classes.length;
+    const loss = buildLoss(cfg, data.trainLabels, k, cfg.device);
+    const opt = new optim.SGD(r.model.parameters(), { lr: 0 });
+    const t = new Trainer({ model: r.model, optimizer: opt, loss, maxEpochs: 0, wheels: false, metrics: () => [...buildMetrics(cfg, k)(), new PerClassAccuracy(k, data.classes, { name: 'class_accuracy' }), new ConfusionMatrix(k)] });
+    const m = await t.evaluate(loader, values.split);
+    const cm = t.lastEvaluation?.metrics.find((x) => x instanceof ConfusionMatrix) as ConfusionMatrix;
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ run: r.run.dir, weights: r.weights, split: values.split, metrics: m, confusion: cm.matrix(), classes: data.classes }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const p = values.split;
+    process.stdout.write(`run ${r.run.dir} (${r.weights} weights), ${p} split: ${data.sizes[p]} samples\n`);
+    process.stdout.write(`loss ${formatMetric(m[`${p}/loss`]!)}  accuracy ${formatPercent(m[`${p}/accuracy`]!)}`);
+    for (const [key, v] of Object.entries(m)) if (/top\d+_accuracy$/.test(key)) process.stdout.write(`  ${key.split('/')[1]} ${formatPercent(v)}`);
+    process.stdout.write('\n\n');
+    process.stdout.write(`${formatTable(['class', 'accuracy', 'samples'], data.classes.map((c, i) => [c, m[`${p}/class_accuracy/${c}`] ?? null, cm.matrix()[i]!.reduce((a, b) => a + b, 0)]))}\n\n`);
+    process.stdout.write(`confusion matrix (rows: true, columns: predicted)\n${cm.format(data.classes)}\n`);
+    return EXIT.ok;
+  } finally {
+    await data.close();
+  }
+}

@@ -1,0 +1,8 @@
+// Experiments: a config file in, a trained and tested run folder out. What `sous train` runs and what
+// the doctor builds its checks on.
+
+export { ExperimentConfig, DataConfig, ModelConfig, OptimConfig, ScheduleConfig, LossConfig, TrainerConfig } from './schema.js';
+export { buildData, type ExperimentData } from './data.js';
+export { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions, modelOptions, monitorMode } from './build.js';
+export { loadExperiment, buildExperiment, trainRun, type LoadedExperiment, type TrainRunOptions, type TrainRunResult } from './train.js';
+export { openRun, type OpenRun } from './open-run.js';

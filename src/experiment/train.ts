@@ -1,0 +1,200 @@
+// One training run from a config: compose and validate the config, seed every generator, build data,
+// model, optimizer, schedule and loss, make the run folder (resolved config, overrides, run.json with
+// seed, git, versions, device and data hashes), train with the Trainer while metrics and events go to
+// JSON-lines files, then evaluate the best weights on the test set once.
+//
+// `resume` continues a run folder from its last.ckpt with the config saved there.
+
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { torch } from '../torch/index.js';
+import type * as nn from '../nn/index.js';
+import { loadConfig, validateConfig, toYaml, parseYaml, ConfigError, type ConfigObject, type ConfigValue } from '../config/index.js';
+import { Trainer, RunFolder, gitInfo, environment, loadCheckpoint, disposeSnapshot, ConfusionMatrix, PerClassAccuracy, type Callback, type FitResult, type Metrics, type RunRecord } from '../train/index.js';
+import { ExperimentConfig, schemaPaths } from './schema.js';
+import { buildData, type ExperimentData } from './data.js';
+import { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions } from './build.js';
+
+export interface LoadedExperiment {
+  config: ExperimentConfig;
+  /** the composed, resolved config as plain data (what config.yaml holds) */
+  raw: ConfigObject;
+  overrides: string[];
+  choices: Record<string, string | null>;
+  /** folder of the primary config file (relative model files resolve against it) */
+  dir: string;
+}
+
+/** Composes, overrides, resolves and validates a config file. */
+export function loadExperiment(path: string, overrides: readonly string[] = []): LoadedExperiment {
+  // keys the schema knows (with their defaults) can be set even where the files leave them out,
+  // as with Hydra's structured configs; other new keys still need '+'
+  const known = new Set(schemaPaths());
+  const rewritten = overrides.map((o) => (/^[A-Za-z_]/.test(o) && known.has(o.split('=')[0]!) && o.includes('=') ? `++${o}` : o));
+  const loaded = loadConfig(path, { overrides: rewritten });
+  loaded.overrides = [...overrides];
+  const dir = dirname(resolve(path.endsWith('.yaml') || existsSync(path) ? path : `${path}.yaml`));
+  // a relative model file is saved absolute, so the run folder's config works from anywhere
+  const model = loaded.config.model as Record<string, ConfigValue> | undefined;
+  if (model && typeof model.file === 'string' && !isAbsolute(model.file)) model.file = resolve(dir, model.file);
+  const config = validateConfig(loaded.config, ExperimentConfig);
+  return { config, raw: loaded.config, overrides: loaded.overrides, choices: loaded.choices, dir };
+}
+
+export interface TrainRunOptions {
+  /** continue this run folder from its checkpoints/last.ckpt */
+  resume?: string;
+  /** extra callbacks (progress bars, the doctor) */
+  callbacks?: Callback[];
+  /** called with the trainer once it exists (the CLI hooks Ctrl-C to trainer.requestStop) */
+  onTrainer?: (trainer: Trainer) => void;
+  /** the command line, recorded in run.json */
+  command?: string;
+  /** skip the test-set evaluation */
+  noTest?: boolean;
+}
+
+export interface TrainRunResult {
+  run: RunFolder;
+  result: FitResult;
+  test: Metrics | null;
+  confusion: number[][] | null;
+  /** the weights the test metrics are of: the best epoch's, or the last ones when no epoch ended */
+  testWeights: 'best' | 'last';
+  classes: string[];
+  config: ExperimentConfig;
+}
+
+function readRunConfig(run: RunFolder): LoadedExperiment {
+  const p = run.path('config.yaml');
+  if (!existsSync(p)) throw new ConfigError(`${run.dir} has no config.yaml: it is not a run folder made by \`sous train\``);
+  const raw = parseYaml(readFileSync(p, 'utf8'), p) as ConfigObject;
+  const overrides = existsSync(run.path('overrides.yaml')) ? (parseYaml(readFileSync(run.path('overrides.yaml'), 'utf8')) as string[] ?? []) : [];
+  return { config: validateConfig(raw, ExperimentConfig), raw, overrides, choices: {}, dir: run.dir };
+}
+
+/** Everything a run needs, built from a config (the model seeded from config.seed). */
+export async function buildExperiment(exp: LoadedExperiment): Promise<{ data: ExperimentData; model: nn.Module }> {
+  const cfg = exp.config;
+  if (cfg.threads !== null) torch.setNumThreads(cfg.threads);
+  if (cfg.device !== 'cpu' && !torch.cuda.isAvailable()) throw new ConfigError(`device: '${cfg.device}' needs CUDA, which is not available on this machine; use device=cpu`);
+  torch.manualSeed(cfg.seed);
+  const data = await buildData(cfg.data, cfg.seed, cfg.device);
+  try {
+    torch.manualSeed(cfg.seed);
+    const model = await buildModel(cfg, { inputShape: data.inputShape, numClasses: data.classes.length }, exp.dir);
+    model.to(cfg.device);
+    return { data, model };
+  } catch (e) {
+    await data.close();
+    throw e;
+  }
+}
+
+export async function trainRun(configPath: string | null, overrides: readonly string[], opts: TrainRunOptions = {}): Promise<TrainRunResult> {
+  let run: RunFolder;
+  let exp: LoadedExperiment;
+  if (opts.resume !== undefined) {
+    run = new RunFolder(opts.resume);
+    if (overrides.length > 0) throw new ConfigError(`--resume continues ${run.dir} with the config saved there; overrides (${overrides.join(' ')}) cannot change it. Start a new run to change the config.`);
+    exp = readRunConfig(run);
+    if (!existsSync(run.lastCheckpoint)) throw new ConfigError(`${run.dir} has no checkpoints/last.ckpt to resume from (the run was killed before its first checkpoint): start it again`);
+  } else {
+    if (configPath === null) throw new ConfigError('give a config file (e.g. configs/fashion.yaml) or --resume <run folder>');
+    exp = loadExperiment(configPath, overrides);
+    run = RunFolder.create(exp.config.out_dir, exp.config.name);
+  }
+  const cfg = exp.config;
+  const { data, model } = await buildExperiment(exp);
+  const optimizer = buildOptimizer(cfg, model);
+  const loss = buildLoss(cfg, data.trainLabels, data.classes.length, cfg.device);
+  const stepsPerEpoch = Math.ceil(data.train.length / cfg.trainer.accumulate);
+  const schedule = buildSchedule(cfg, optimizer, stepsPerEpoch);
+
+  const now = new Date().toISOString();
+  if (opts.resume === undefined) {
+    run.writeText('config.yaml', toYaml(exp.raw));
+    run.writeText('overrides.yaml', toYaml(exp.overrides));
+    const record: RunRecord = {
+      id: run.id,
+      name: cfg.name,
+      status: 'running',
+      command: opts.command ?? 'train',
+      started: now,
+      ended: null,
+      pid: process.pid,
+      seed: cfg.seed,
+      choices: exp.choices,
+      git: gitInfo(exp.dir),
+      environment: environment(cfg.device),
+      data: { name: cfg.data.name, classes: data.classes, inputShape: data.inputShape, sizes: data.sizes, hashes: data.hashes, stats: data.stats },
+      model: { name: cfg.model.name, parameters: model.numParameters() },
+    };
+    run.writeRecord(record);
+    run.touch('metrics.jsonl');
+    run.touch('events.jsonl');
+  } else {
+    // a killed run may have logged steps past its checkpoint: those will be trained again
+    const snap = loadCheckpoint(run.lastCheckpoint);
+    const step = snap.json.step;
+    disposeSnapshot(snap);
+    run.truncate('metrics.jsonl', step);
+    run.truncate('events.jsonl', step);
+    run.updateRecord({ status: 'running', pid: process.pid, ended: null, resumed: [...((run.readRecord().resumed as string[] | undefined) ?? []), now] });
+  }
+
+  const logger: Callback = {
+    onBatchEnd: (_t, b) => {
+      if (b.stepped) run.append('metrics.jsonl', { kind: 'step', step: b.step, epoch: b.epoch, loss: b.loss, lr: b.lr });
+    },
+    onEpochEnd: (_t, e) => { run.append('metrics.jsonl', { kind: 'epoch', step: e.step, epoch: e.epoch, seconds: e.seconds, best: e.best, ...e.metrics }); },
+    onEvent: (_t, e) => { run.append('events.jsonl', { ...e, time: new Date().toISOString() }); },
+  };
+  const trainer = new Trainer({
+    model, optimizer, loss,
+    ...schedule,
+    ...trainerOptions(cfg),
+    maxEpochs: cfg.trainer.epochs,
+    metrics: buildMetrics(cfg, data.classes.length),
+    checkpointDir: run.checkpoints,
+    callbacks: [logger, ...(opts.callbacks ?? [])],
+    meta: { run: run.id },
+  });
+  opts.onTrainer?.(trainer);
+  let result: FitResult | undefined;
+  let test: Metrics | null = null;
+  let confusion: number[][] | null = null;
+  try {
+    result = await trainer.fit(data.train, data.val, opts.resume !== undefined ? { resume: run.lastCheckpoint } : {});
+    const testable = result.status !== 'interrupted' && result.status !== 'diverged' && data.test !== undefined && !opts.noTest;
+    if (testable) {
+      const k = data.classes.length;
+      const t = new Trainer({ model, optimizer, loss, maxEpochs: 0, checkpointDir: run.checkpoints, metrics: () => [...buildMetrics(cfg, k)(), new PerClassAccuracy(k, data.classes, { name: 'class_accuracy' }), new ConfusionMatrix(k)], wheels: false });
+      test = existsSync(run.bestWeights) ? await testWithWeights(t, data, run.bestWeights) : await t.test(data.test!, { weights: 'current' });
+      const cm = t.lastEvaluation?.metrics.find((m) => m instanceof ConfusionMatrix) as ConfusionMatrix | undefined;
+      confusion = cm?.matrix() ?? null;
+      run.writeText('test.json', `${JSON.stringify({ metrics: test, confusion, classes: data.classes, weights: existsSync(run.bestWeights) ? 'best' : 'last' }, null, 2)}\n`);
+    }
+    run.updateRecord({ status: result.status, ended: new Date().toISOString(), result: { epochs: result.epochs, steps: result.steps, best: result.best, seconds: result.seconds, last: result.history.at(-1)?.metrics ?? null, test } });
+  } catch (e) {
+    run.updateRecord({ status: 'failed', ended: new Date().toISOString(), error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  } finally {
+    await data.close();
+    optimizer.dispose();
+  }
+  return { run, result, test, confusion, testWeights: existsSync(run.bestWeights) ? 'best' : 'last', classes: data.classes, config: cfg };
+}
+
+/** The test metrics of the weights in a safetensors file (the model is left with them). */
+async function testWithWeights(t: Trainer, data: ExperimentData, weights: string): Promise<Metrics> {
+  const w = torch.safetensors.load(weights);
+  try {
+    t.model.loadStateDict(w.tensors);
+  } finally {
+    for (const x of Object.values(w.tensors)) x.dispose();
+  }
+  return t.evaluate(data.test!, 'test');
+}
+
+
