@@ -114,7 +114,7 @@ export const ExperimentConfig = z.strictObject({
   device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "must be 'cpu', 'cuda' or 'cuda:N'").default('cpu'),
   /** where run folders are made */
   out_dir: z.string().default('runs'),
-  /** CPU threads for libtorch (null: libtorch's default) */
+  /** CPU threads for libtorch (null: every core this process may use, os.availableParallelism()) */
   threads: positiveInt.nullable().default(null),
   data: DataConfig.prefault({}),
   model: ModelConfig,

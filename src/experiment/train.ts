@@ -7,6 +7,7 @@
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { torch } from '../torch/index.js';
 import type * as nn from '../nn/index.js';
 import { loadConfig, validateConfig, toYaml, parseYaml, ConfigError, type ConfigObject, type ConfigValue } from '../config/index.js';
@@ -76,7 +77,8 @@ function readRunConfig(run: RunFolder): LoadedExperiment {
 /** Everything a run needs, built from a config (the model seeded from config.seed). */
 export async function buildExperiment(exp: LoadedExperiment): Promise<{ data: ExperimentData; model: nn.Module }> {
   const cfg = exp.config;
-  if (cfg.threads !== null) torch.setNumThreads(cfg.threads);
+  // libtorch's own default can be 1 on VMs that report no physical cores; PyTorch users expect all cores
+  torch.setNumThreads(cfg.threads ?? availableParallelism());
   if (cfg.device !== 'cpu' && !torch.cuda.isAvailable()) throw new ConfigError(`device: '${cfg.device}' needs CUDA, which is not available on this machine; use device=cpu`);
   torch.manualSeed(cfg.seed);
   const data = await buildData(cfg.data, cfg.seed, cfg.device);

@@ -294,7 +294,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         const i = index.get(p);
         if (i === undefined) continue;
         const out: ParamState = {};
-        for (const [k, v] of Object.entries(s)) out[k] = v instanceof Tensor ? v.detach().clone() : v;
+        for (const [k, v] of Object.entries(s)) {
+          if (v instanceof Tensor) {
+            const d = v.detach(); // a temporary: only the clone goes to the caller
+            out[k] = d.clone();
+            d.dispose();
+          } else {
+            out[k] = v;
+          }
+        }
         state[i] = out;
       }
     });
@@ -348,7 +356,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       }
     }
     const fresh = new Map<Tensor, ParamState>();
-    torch.noGrad(() => {
+    // tidy: detach() makes a temporary per state tensor besides the kept copy
+    torch.noGrad(() => torch.tidy(() => {
       for (const [key, s] of Object.entries(sd.state)) {
         const p = idMap.get(Number(key))!;
         const out: ParamState = {};
@@ -365,7 +374,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         }
         fresh.set(p, out);
       }
-    });
+    }));
     this.disposeState();
     for (const [p, s] of fresh) this.state.set(p, s);
     saved.forEach((sg, i) => {

@@ -87,7 +87,8 @@ export function captureSnapshot(parts: TrainingParts, position: Position, traine
   const tensors: Record<string, Tensor> = {};
   const scalars: Record<string, Record<string, number | null>> = {};
   let paramGroups: OptimizerStateDict['param_groups'] = [];
-  torch.noGrad(() => {
+  // tidy: stateDict() makes temporaries (detached views) besides the clones that are kept
+  torch.noGrad(() => torch.tidy(() => {
     for (const [k, t] of Object.entries(parts.model.stateDict())) {
       tensors[`model.${k}`] = t.clone().keep();
       t.dispose();
@@ -101,7 +102,7 @@ export function captureSnapshot(parts: TrainingParts, position: Position, traine
       }
     }
     tensors['rng.cpu'] = torch.getRngState().keep();
-  });
+  }));
   return {
     tensors,
     json: {

@@ -176,7 +176,7 @@ export class Trainer {
   }
 
   private freshState(): TrainerState {
-    return { best: null, badEpochs: 0, lrScale: 1, baseLrs: this.optimizer.paramGroups.map((g) => g.lr), watch: { ema: 0, seen: 0 }, rollbacks: 0, trainMetrics: [], history: [], epochSeconds: 0 };
+    return { best: null, badEpochs: 0, lrScale: 1, baseLrs: this.optimizer.paramGroups.map((g) => g.lr), watch: { ema: 0, dev: 0, seen: 0, run: 0 }, rollbacks: 0, trainMetrics: [], history: [], epochSeconds: 0 };
   }
 
   private device(): DeviceLike {
@@ -371,7 +371,8 @@ export class Trainer {
           targets.dispose();
         }
         if (stepped) {
-          if (this.wheels && this.step % this.wheels.snapshotEvery === 0) {
+          // never snapshot in the middle of a run of spiking batches
+          if (this.wheels && this.step % this.wheels.snapshotEvery === 0 && this.watch!.state.run === 0) {
             if (this.snapshot) disposeSnapshot(this.snapshot);
             this.snapshot = this.takeSnapshot();
           }
