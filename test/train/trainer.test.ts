@@ -8,7 +8,7 @@ import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { torch, nn, optim, data, type Tensor } from '../../src/index.js';
-import { Trainer, type TrainerOptions, type Callback, type LossFn } from '../../src/train/index.js';
+import { Trainer, Accuracy, TopKAccuracy, userMetric, type TrainerOptions, type Callback, type LossFn } from '../../src/train/index.js';
 
 /** Four Gaussian blobs in 2-D as [N, 1, 1, 2] "images" (the loaders want 4-D inputs). */
 function blobs(n: number, seed: number): { x: Tensor; y: Tensor } {
@@ -243,6 +243,21 @@ describe('Trainer', () => {
     assert.equal(rc.history.length, 3);
     c.dispose();
     rmSync(dir, { recursive: true });
+  });
+
+  test('user metrics and top-k: computed on train and validation batches, in the history and monitorable', async () => {
+    const s = setup({
+      maxEpochs: 2, monitor: 'val/mean_max_prob', monitorMode: 'max',
+      metrics: () => [new Accuracy(), new TopKAccuracy(2), userMetric('mean_max_prob', (o) => torch.tidy(() => o.softmax(1).amax(1).mean().item()))],
+    });
+    const r = await s.trainer.fit(s.train, s.val);
+    for (const h of r.history) {
+      for (const k of ['train/accuracy', 'train/top2_accuracy', 'train/mean_max_prob', 'val/top2_accuracy', 'val/mean_max_prob']) assert.ok(Number.isFinite(h.metrics[k]), k);
+      assert.ok(h.metrics['val/top2_accuracy']! >= h.metrics['val/accuracy']!);
+      assert.ok(h.metrics['val/mean_max_prob']! > 0.25 && h.metrics['val/mean_max_prob']! <= 1);
+    }
+    assert.equal(r.best?.metric, 'val/mean_max_prob');
+    s.dispose();
   });
 
   test('bad options and loaders are errors that name the fix', () => {
