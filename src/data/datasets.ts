@@ -162,6 +162,19 @@ export class Subset<D extends Dataset<unknown>> implements Dataset<SampleOf<D>> 
     const all = this.dataset.labels();
     return this.indices.map((i) => all[i]!);
   }
+
+  /** The underlying data set's worker source, picked at the indices: loader workers decode the files themselves. */
+  workerSource(): WorkerSource | undefined {
+    const src = sourceOf(this.dataset);
+    if (src === undefined) return undefined;
+    return { ...src, paths: Array.from(this.indices, (i) => src.paths[i]!), labels: this.indices.map((i) => src.labels[i]!) };
+  }
+}
+
+/** A data set's worker source, if it has one. */
+function sourceOf(d: unknown): WorkerSource | undefined {
+  const f = (d as { workerSource?: () => WorkerSource | undefined }).workerSource;
+  return typeof f === 'function' ? f.call(d) : undefined;
 }
 
 /**
@@ -219,6 +232,17 @@ export class ConcatDataset<D extends Dataset<unknown>> implements Dataset<Sample
     const out = new Int32Array(this.length);
     this.datasets.forEach((d, k) => out.set((d as unknown as LabeledDataset<unknown>).labels(), this.offsets[k]!));
     return out;
+  }
+
+  /** The parts' worker sources one after the other, when every part has one and they decode alike. */
+  workerSource(): WorkerSource | undefined {
+    const srcs = this.datasets.map(sourceOf);
+    if (srcs.some((x) => x === undefined)) return undefined;
+    const all = srcs as WorkerSource[];
+    if (all.some((x) => x.mode !== all[0]!.mode)) return undefined;
+    const labels = new Int32Array(this.length);
+    all.forEach((x, k) => labels.set(x.labels, this.offsets[k]!));
+    return { kind: 'image-files', paths: all.flatMap((x) => x.paths), labels, mode: all[0]!.mode };
   }
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { DataLoader, type Batch, type DataLoaderOptions } from '../../src/data/loader.js';
-import { ImageFolder } from '../../src/data/datasets.js';
+import { ImageFolder, Subset, ConcatDataset } from '../../src/data/datasets.js';
 import { compose, toFloat, normalize, randomResizedCrop, randomHorizontalFlip, resize } from '../../src/data/transforms.js';
 import { DataError, type LabeledImage } from '../../src/data/types.js';
 
@@ -40,7 +40,7 @@ async function write(path: string, w: number, h: number, channels: 1 | 3 | 4, se
   await img.toFile(path);
 }
 
-async function batches(ds: ImageFolder, opts: DataLoaderOptions): Promise<{ x: number[][]; y: number[][]; idx: number[][] }> {
+async function batches(ds: ImageFolder | Subset<ImageFolder> | ConcatDataset<ImageFolder | Subset<ImageFolder>>, opts: DataLoaderOptions): Promise<{ x: number[][]; y: number[][]; idx: number[][] }> {
   const loader = new DataLoader<LabeledImage, Batch>(ds, opts);
   const r = { x: [] as number[][], y: [] as number[][], idx: [] as number[][] };
   try {
@@ -74,6 +74,24 @@ describe('DataLoader workers decode ImageFolder files', () => {
       assert.deepEqual(workers.gets, [], 'the workers loaded every file themselves');
       assert.deepEqual(b, a);
     }
+  });
+
+  it('Subset and ConcatDataset of folders pass the worker source on: workers decode, same batches as W=0', async () => {
+    const root = join(tmp, 'png');
+    const idx = [22, 3, 7, 0, 15, 9, 11, 4, 18, 1];
+    const make = (ds: Counted) => new ConcatDataset<ImageFolder | Subset<ImageFolder>>([new Subset<ImageFolder>(ds, idx), ds]);
+    const main = new Counted(root);
+    const workers = new Counted(root);
+    const opts = { batchSize: 4, shuffle: true, seed: 2, transform: augment };
+    const a = await batches(make(main), { ...opts, numWorkers: 0 });
+    const b = await batches(make(workers), { ...opts, numWorkers: 2 });
+    assert.equal(main.gets.length, idx.length + 23);
+    assert.deepEqual(workers.gets, [], 'the workers loaded every file themselves');
+    assert.deepEqual(b, a);
+    const sub = new Subset<ImageFolder>(new ImageFolder(root), idx).workerSource()!;
+    assert.deepEqual(sub.paths, idx.map((i) => new ImageFolder(root).workerSource().paths[i]));
+    // parts that decode differently (a grey conversion) give no worker source: the main thread loads them
+    assert.equal(new ConcatDataset([new ImageFolder(root), new ImageFolder(root, { mode: 'gray' })]).workerSource(), undefined);
   });
 
   it('PNG folder with mode gray (a conversion): everything falls back, same batches', async () => {
