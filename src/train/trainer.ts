@@ -400,17 +400,23 @@ export class Trainer {
     return 'completed';
   }
 
+  /** Outputs, loss and targets of a batch on the model's device, under autocast when asked (call inside a tidy). */
+  private forward(batch: Batch): [Tensor, Tensor, Tensor] {
+    const device = this.device();
+    const x = batch.inputs.device === String(device) ? batch.inputs : batch.inputs.to(device);
+    const y = batch.targets.device === String(device) ? batch.targets : batch.targets.to(device);
+    const run = (): [Tensor, Tensor, Tensor] => {
+      const out = this.model.call(x) as Tensor;
+      return [out, lossOf(this.opts.loss, out, y), y];
+    };
+    if (this.opts.precision === '32') return run();
+    return torch.autocast(this.deviceType(), run, { dtype: this.opts.precision === 'bf16' ? 'bfloat16' : 'float16' });
+  }
+
   /** Forward and backward of one batch; returns detached outputs and targets and the loss value. */
   private forwardBackward(batch: Batch, accumulate: number): [Tensor, Tensor, number] {
-    const device = this.device();
     return torch.tidy(() => {
-      const x = batch.inputs.device === String(device) ? batch.inputs : batch.inputs.to(device);
-      const y = batch.targets.device === String(device) ? batch.targets : batch.targets.to(device);
-      const forward = () => {
-        const out = this.model.call(x) as Tensor;
-        return [out, lossOf(this.opts.loss, out, y)] as const;
-      };
-      const [out, loss] = this.opts.precision === '32' ? forward() : torch.autocast(this.deviceType(), forward, { dtype: this.opts.precision === 'bf16' ? 'bfloat16' : 'float16' });
+      const [out, loss, y] = this.forward(batch);
       if (loss.numel() !== 1) throw new TrainerError(`Trainer: the loss must be a scalar, got shape [${loss.shape.join(', ')}]; use reduction 'mean' or 'sum'`);
       const value = loss.item();
       if (Number.isFinite(value)) {
@@ -534,18 +540,11 @@ export class Trainer {
     const wasTraining = this.model.training;
     this.model.eval();
     loader.train?.(false);
-    const device = this.device();
     try {
       for await (const batch of loader as AsyncIterable<Batch>) {
         try {
           torch.noGrad(() => torch.tidy(() => {
-            const x = batch.inputs.device === String(device) ? batch.inputs : batch.inputs.to(device);
-            const y = batch.targets.device === String(device) ? batch.targets : batch.targets.to(device);
-            const fwd = () => {
-              const out = this.model.call(x) as Tensor;
-              return [out, lossOf(this.opts.loss, out, y)] as const;
-            };
-            const [out, loss] = this.opts.precision === '32' ? fwd() : torch.autocast(this.deviceType(), fwd, { dtype: this.opts.precision === 'bf16' ? 'bfloat16' : 'float16' });
+            const [out, loss, y] = this.forward(batch);
             lossMean.update(loss.item(), y.shape[0] ?? 0);
             const o = out.float();
             for (const m of metrics) m.update(o, y);
