@@ -10,6 +10,8 @@ export const EXIT = {
   usage: 2,
   /** training diverged: the training wheels ran out of rollbacks */
   diverged: 3,
+  /** the doctor found a failing check */
+  doctorFailed: 4,
   /** interrupted (Ctrl-C, SIGTERM) after writing a checkpoint; 128 + SIGINT */
   interrupted: 130,
 } as const;
@@ -19,6 +21,7 @@ export const EXIT_CODES_HELP = `exit codes:
   1    unexpected error (a bug: please report it with the printed stack)
   2    bad usage, config, data or file: the message names the problem and the fix
   3    training diverged (NaN or loss spikes after every rollback)
+  4    a doctor check failed (sous doctor; sous train when a cheap check fails)
   130  interrupted by Ctrl-C or SIGTERM (a checkpoint was written; --resume continues)`;
 
 /** Errors that are the user's to fix: their message is enough. */

@@ -23,6 +23,11 @@ export interface ExperimentData {
   /** training labels, for class weights */
   trainLabels: Int32Array;
   hashes: { dataset: string; train: string; val: string | null; test: string | null };
+  /**
+   * The splits as tensors, when the data set lives in memory (Fashion-MNIST): normalised inputs as the
+   * model gets them, targets, and the raw training and test images (0-255 floats). The doctor reads these.
+   */
+  tensors?: { train: { inputs: Tensor; targets: Tensor }; val?: { inputs: Tensor; targets: Tensor }; test?: { inputs: Tensor; targets: Tensor }; raw: { train: Tensor; test: Tensor } };
   sizes: { train: number; val: number; test: number };
   /** frees tensors and worker threads */
   close(): Promise<void>;
@@ -93,15 +98,22 @@ async function fashionMnist(cfg: DataConfig, seed: number, device: string): Prom
   const augment = { horizontalFlip: cfg.augment.hflip, verticalFlip: cfg.augment.vflip, noise: cfg.augment.noise };
   const train = data.DataLoader.fromTensors(xtr, ytr, { batchSize: cfg.batch_size, shuffle: true, seed, augment });
   let val: data.TensorDataLoader | undefined;
+  let valTensors: { inputs: Tensor; targets: Tensor } | undefined;
   if (valIdx.length > 0) {
     const [xv, yv] = select(tr.images, tr.labels, valIdx);
     const xvn = place(norm(xv)), yvp = place(yv.keep());
     owned.push(xvn, yvp);
+    valTensors = { inputs: xvn, targets: yvp };
     val = data.DataLoader.fromTensors(xvn, yvp, { batchSize: cfg.eval_batch_size });
   }
   const [xt, yt] = select(te.images, te.labels, testIdx);
   const xtn = place(norm(xt)), ytp = place(yt.keep());
   owned.push(xtn, ytp);
+  const raw = torch.tidy(() => {
+    const pick = (images: Tensor, idx: Int32Array) => images.index_select(0, torch.fromTypedArray(BigInt64Array.from(idx, (i) => BigInt(i)), [idx.length])).to('float32').unsqueeze(1).keep();
+    return { train: pick(tr.images, trainIdx), test: pick(te.images, testIdx) };
+  });
+  owned.push(raw.train, raw.test);
   const test = data.DataLoader.fromTensors(xtn, ytp, { batchSize: cfg.eval_batch_size });
   return {
     train, val, test,
@@ -111,6 +123,7 @@ async function fashionMnist(cfg: DataConfig, seed: number, device: string): Prom
     trainLabels: Int32Array.from(trainIdx, (i) => allLabels[i]!),
     hashes: { dataset: datasetHash, train: data.hashSplit(datasetHash, trainIdx), val: valIdx.length ? data.hashSplit(datasetHash, valIdx) : null, test: data.hashSplit(datasetHash, testIdx) },
     sizes: { train: trainIdx.length, val: valIdx.length, test: testIdx.length },
+    tensors: { train: { inputs: xtr, targets: ytr }, ...(valTensors ? { val: valTensors } : {}), test: { inputs: xtn, targets: ytp }, raw },
     async close() {
       for (const l of [train, val, test]) await l?.close();
       for (const t of owned) t.dispose();

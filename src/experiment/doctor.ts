@@ -1,0 +1,89 @@
+// The doctor on an experiment: a DoctorContext from a config's data, model, optimizer and loss, the
+// checks run cheap first, and the report written into a run folder (doctor.json, doctor.html, PNGs).
+
+import { torch, type Tensor } from '../torch/index.js';
+import type * as nn from '../nn/index.js';
+import { contextFromTensors } from '../checks/context.js';
+import { runChecks, type DoctorReport, type RunChecksOptions } from '../checks/runner.js';
+import type { Check, DoctorContext, SplitTensors } from '../checks/types.js';
+import type { BatchLoader } from '../train/index.js';
+import { buildData, type ExperimentData } from './data.js';
+import { buildModel, buildOptimizer, buildLoss } from './build.js';
+import type { LoadedExperiment } from './train.js';
+
+/** Up to `limit` samples of a loader as one pair of tensors (for data sets that do not live in memory). */
+async function gather(loader: BatchLoader, limit: number): Promise<SplitTensors> {
+  const xs: Tensor[] = [];
+  const ys: Tensor[] = [];
+  let n = 0;
+  loader.setEpoch(0);
+  for await (const b of loader as AsyncIterable<{ inputs: Tensor; targets: Tensor }>) {
+    xs.push(b.inputs);
+    ys.push(b.targets);
+    n += b.inputs.shape[0]!;
+    if (n >= limit) break;
+  }
+  const out = torch.tidy(() => ({ inputs: torch.cat(xs).narrow(0, 0, Math.min(n, limit)).keep(), targets: torch.cat(ys).narrow(0, 0, Math.min(n, limit)).keep() }));
+  for (const t of [...xs, ...ys]) t.dispose();
+  return out;
+}
+
+export interface ExperimentDoctor {
+  ctx: DoctorContext;
+  data: ExperimentData;
+  close(): Promise<void>;
+}
+
+/** Builds the doctor's context for a loaded experiment (its data, a fresh model, its optimizer and loss). */
+export async function experimentDoctor(exp: LoadedExperiment, opts: { sample?: number } = {}): Promise<ExperimentDoctor> {
+  const cfg = exp.config;
+  torch.manualSeed(cfg.seed);
+  const data = await buildData(cfg.data, cfg.seed, cfg.device);
+  const owned: Tensor[] = [];
+  try {
+    let splits = data.tensors;
+    if (splits === undefined) {
+      const limit = opts.sample ?? 2000;
+      const train = await gather(data.train, limit);
+      const val = data.val ? await gather(data.val, limit) : undefined;
+      const test = data.test ? await gather(data.test, limit) : undefined;
+      owned.push(train.inputs, train.targets, ...(val ? [val.inputs, val.targets] : []), ...(test ? [test.inputs, test.targets] : []));
+      splits = { train, ...(val ? { val } : {}), ...(test ? { test } : {}), raw: { train: train.inputs, test: (test ?? train).inputs } };
+    }
+    const shape = { inputShape: data.inputShape, numClasses: data.classes.length };
+    const loss = buildLoss(cfg, data.trainLabels, data.classes.length, cfg.device);
+    const ctx = await contextFromTensors({
+      makeModel: async () => (await buildModel(cfg, shape, exp.dir)).to(cfg.device) as nn.Module,
+      makeOptimizer: (m) => buildOptimizer(cfg, m),
+      loss,
+      train: splits.train,
+      ...(splits.val ? { val: splits.val } : {}),
+      ...(splits.test ? { test: splits.test } : {}),
+      raw: splits.raw,
+      task: 'classification',
+      classes: data.classes,
+      device: cfg.device,
+      seed: cfg.seed,
+    });
+    return {
+      ctx, data,
+      async close() {
+        for (const t of owned) t.dispose();
+        await data.close();
+      },
+    };
+  } catch (e) {
+    for (const t of owned) t.dispose();
+    await data.close();
+    throw e;
+  }
+}
+
+export async function runDoctor(exp: LoadedExperiment, checks: readonly Check[], opts: RunChecksOptions & { sample?: number } = {}): Promise<DoctorReport> {
+  const d = await experimentDoctor(exp, opts.sample !== undefined ? { sample: opts.sample } : {});
+  try {
+    return await runChecks(checks, d.ctx, opts);
+  } finally {
+    await d.close();
+  }
+}
