@@ -57,7 +57,7 @@ test('runner: cheap first, errors contained, same RNG state for each check, repo
   assert.deepEqual(rep.counts, { pass: 0, warn: 1, fail: 1, skip: 0, error: 1 });
   assert.equal(worst(['pass', 'warn']), 'warn');
   assert.equal(worst([]), 'skip');
-  assert.match(formatReport(rep), /FAIL  check quick: found it[\s\S]*fix: fix it[\s\S]*1 failed, 1 errors, 1 warnings, 0 passed/);
+  assert.match(formatReport(rep), /FAIL {2}check quick: found it[\s\S]*fix: fix it[\s\S]*1 failed, 1 errors, 1 warnings, 0 passed/);
   const cheap = await runChecks(checks, ctx, { costs: ['cheap'] });
   assert.deepEqual(cheap.results.map((r) => r.id), ['quick']);
   await assert.rejects(() => runChecks(checks, ctx, { only: ['nope'] }), /unknown check\(s\) nope; the checks are slow, boom, quick/);
