@@ -25,7 +25,7 @@ export const EXIT_CODES_HELP = `exit codes:
   130  interrupted by Ctrl-C or SIGTERM (a checkpoint was written; --resume continues)`;
 
 /** Errors that are the user's to fix: their message is enough. */
-const USER_ERRORS = new Set(['ConfigError', 'DataError', 'DatasetError', 'ModelConfigError', 'CheckpointError', 'TrainerError', 'UsageError', 'SafetensorsError', 'StateDictError', 'MetricError']);
+const USER_ERRORS = new Set(['DoctorFailedError', 'ConfigError', 'DataError', 'DatasetError', 'ModelConfigError', 'CheckpointError', 'TrainerError', 'UsageError', 'SafetensorsError', 'StateDictError', 'MetricError']);
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -4,6 +4,7 @@
 import { trainCommand, TRAIN_HELP } from './train.js';
 import { evalCommand } from './eval.js';
 import { predictCommand } from './predict.js';
+import { doctorCommand } from './doctor.js';
 import { EXIT, EXIT_CODES_HELP, isUserError } from './exit.js';
 
 const HELP = `usage: sous <command> [options]
@@ -14,6 +15,8 @@ commands:
   train     train a model from a config (sous train configs/fashion.yaml optim.lr=3e-4)
   eval      evaluate a run's model on its test split: accuracy per class, confusion matrix
   predict   classify image files with a run's model
+  doctor    run the training recipe's checks on a config: data, loss at init, batch independence,
+            dead layers, overfitting one batch, a learning-rate range test...
 
 sous <command> --help tells more about each.
 
@@ -23,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
   eval: evalCommand,
   predict: predictCommand,
+  doctor: doctorCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (isUserError(e)) {
       process.stderr.write(`sous ${cmd}: ${e.message}\n`);
-      return EXIT.usage;
+      return e.name === 'DoctorFailedError' ? EXIT.doctorFailed : EXIT.usage;
     }
     process.stderr.write(`sous ${cmd}: unexpected error (a bug in Sous; please report it with this output):\n${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     return EXIT.error;

@@ -8,11 +8,14 @@ import { formatTable } from './table.js';
 import { formatMetric, formatPercent, formatDuration } from '../util/format.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit.js';
 import type { Trainer } from '../train/index.js';
+import { ALL_CHECKS, formatResult, type CheckResult } from '../checks/index.js';
 
 export const TRAIN_HELP = `usage: sous train <config.yaml> [overrides...] [options]
        sous train --resume <run folder>
 
-Trains the model a config describes, validating every epoch: the best weights (by trainer.monitor)
+Runs the doctor's cheap checks first (data statistics, labels, loss at init, dead layers, batch
+independence...: a failure stops before training, exit code 4), then trains the model a config
+describes, validating every epoch: the best weights (by trainer.monitor)
 go to <run>/checkpoints/best.safetensors, the full training state to last.ckpt (every epoch and every
 trainer.checkpoint_every steps), and the test set is evaluated once at the end with the best weights.
 A run folder runs/<date>_<time>_<name>/ keeps the resolved config, the overrides, run.json (seed, git
@@ -25,6 +28,8 @@ options:
                   (optim.lr=1e-3,3e-4  model=cnn,resnet  trainer.epochs=range(2,6,2))
   --cfg           print the composed, resolved config and exit
   --no-test       skip the test-set evaluation
+  --no-doctor     skip the doctor's cheap checks that run before training (sous doctor runs them all)
+  --force         train even when a cheap check fails
   -q, --quiet     no progress bars (epoch lines and the summary are still printed)
   -h, --help      this help
 
@@ -96,6 +101,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       multirun: { type: 'boolean', short: 'm', default: false },
       cfg: { type: 'boolean', default: false },
       'no-test': { type: 'boolean', default: false },
+      'no-doctor': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -134,6 +141,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
         },
         command: ['sous', 'train', ...argv].join(' '),
         noTest: values['no-test'],
+        ...(values['no-doctor'] ? {} : {
+          preflight: {
+            checks: ALL_CHECKS.filter((c) => c.cost === 'cheap'),
+            force: values.force,
+            onResult: (res: CheckResult) => { if (res.verdict !== 'pass' && res.verdict !== 'skip') process.stderr.write(`${formatResult(res)}\n`); },
+          },
+        }),
       });
       printResult(r, process.stdout);
       results.push({ job, r });

@@ -35,10 +35,12 @@ export interface ExperimentDoctor {
 }
 
 /** Builds the doctor's context for a loaded experiment (its data, a fresh model, its optimizer and loss). */
-export async function experimentDoctor(exp: LoadedExperiment, opts: { sample?: number } = {}): Promise<ExperimentDoctor> {
+export async function experimentDoctor(exp: LoadedExperiment, opts: { sample?: number; data?: ExperimentData } = {}): Promise<ExperimentDoctor> {
   const cfg = exp.config;
   torch.manualSeed(cfg.seed);
-  const data = await buildData(cfg.data, cfg.seed, cfg.device);
+  // with the caller's data (sous train runs the cheap checks on the data it trains on), the caller closes it
+  const ownData = opts.data === undefined;
+  const data = opts.data ?? await buildData(cfg.data, cfg.seed, cfg.device);
   const owned: Tensor[] = [];
   try {
     let splits = data.tensors;
@@ -69,21 +71,29 @@ export async function experimentDoctor(exp: LoadedExperiment, opts: { sample?: n
       ctx, data,
       async close() {
         for (const t of owned) t.dispose();
-        await data.close();
+        ctx.model.dispose();
+        if (ownData) await data.close();
       },
     };
   } catch (e) {
     for (const t of owned) t.dispose();
-    await data.close();
+    if (ownData) await data.close();
     throw e;
   }
 }
 
-export async function runDoctor(exp: LoadedExperiment, checks: readonly Check[], opts: RunChecksOptions & { sample?: number } = {}): Promise<DoctorReport> {
-  const d = await experimentDoctor(exp, opts.sample !== undefined ? { sample: opts.sample } : {});
+export async function runDoctor(exp: LoadedExperiment, checks: readonly Check[], opts: RunChecksOptions & { sample?: number; data?: ExperimentData } = {}): Promise<DoctorReport> {
+  // the doctor must not change what training draws from torch's generator afterwards
+  const rng = torch.getRngState().keep();
   try {
-    return await runChecks(checks, d.ctx, opts);
+    const d = await experimentDoctor(exp, { ...(opts.sample !== undefined ? { sample: opts.sample } : {}), ...(opts.data ? { data: opts.data } : {}) });
+    try {
+      return await runChecks(checks, d.ctx, opts);
+    } finally {
+      await d.close();
+    }
   } finally {
-    await d.close();
+    torch.setRngState(rng);
+    rng.dispose();
   }
 }

@@ -13,6 +13,9 @@ import type * as nn from '../nn/index.js';
 import { loadConfig, validateConfig, toYaml, parseYaml, ConfigError, type ConfigObject, type ConfigValue } from '../config/index.js';
 import { Trainer, RunFolder, gitInfo, environment, loadCheckpoint, disposeSnapshot, ConfusionMatrix, PerClassAccuracy, type Callback, type FitResult, type Metrics, type RunRecord } from '../train/index.js';
 import { ExperimentConfig, schemaPaths } from './schema.js';
+import { runDoctor } from './doctor.js';
+import { writeReport, type DoctorReport } from '../checks/index.js';
+import type { Check, CheckResult } from '../checks/types.js';
 import { buildData, type ExperimentData } from './data.js';
 import { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions } from './build.js';
 
@@ -53,6 +56,19 @@ export interface TrainRunOptions {
   command?: string;
   /** skip the test-set evaluation */
   noTest?: boolean;
+  /**
+   * run these checks (the cheap ones, in `sous train`) on the data and model before training; a
+   * failing check stops the run before it starts (DoctorFailedError) unless `force`
+   */
+  preflight?: { checks: readonly Check[]; force?: boolean; onResult?: (r: CheckResult) => void };
+}
+
+/** A cheap doctor check failed before training: the run was not started. */
+export class DoctorFailedError extends Error {
+  constructor(message: string, readonly report: DoctorReport) {
+    super(message);
+    this.name = 'DoctorFailedError';
+  }
 }
 
 export interface TrainRunResult {
@@ -108,6 +124,22 @@ export async function trainRun(configPath: string | null, overrides: readonly st
   }
   const cfg = exp.config;
   const { data, model } = await buildExperiment(exp);
+  if (opts.preflight !== undefined && opts.resume === undefined) {
+    let report: DoctorReport;
+    try {
+      report = await runDoctor(exp, opts.preflight.checks, { data, ...(opts.preflight.onResult ? { onResult: opts.preflight.onResult } : {}) });
+    } catch (e) {
+      await data.close();
+      throw e;
+    }
+    writeReport(run.path('doctor'), report, { title: `Sous doctor (pre-flight): ${cfg.name}` });
+    if (report.counts.fail > 0 && !opts.preflight.force) {
+      await data.close();
+      const failed = report.results.filter((r) => r.verdict === 'fail');
+      run.writeRecord({ id: run.id, name: cfg.name, status: 'failed', command: opts.command ?? 'train', started: new Date().toISOString(), ended: new Date().toISOString(), pid: process.pid, seed: cfg.seed, error: 'pre-flight doctor checks failed', doctor: failed.map((r) => r.id) });
+      throw new DoctorFailedError(`the pre-flight checks found ${failed.length} problem(s) before training: ${failed.map((r) => `${r.id}: ${r.summary}${r.fix ? ` (fix: ${r.fix})` : ''}`).join('; ')}. The report is in ${run.path('doctor')}; --force trains anyway, --no-doctor skips the checks.`, report);
+    }
+  }
   const optimizer = buildOptimizer(cfg, model);
   const loss = buildLoss(cfg, data.trainLabels, data.classes.length, cfg.device);
   const stepsPerEpoch = Math.ceil(data.train.length / cfg.trainer.accumulate);
