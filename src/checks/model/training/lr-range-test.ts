@@ -127,6 +127,33 @@ export async function sweep(ctx: DoctorContext, seed: number, o: Required<LrRang
   return { lrs, losses, smoothed, ...suggest(lrs, smoothed), diverged };
 }
 
+/**
+ * Mean loss of the first and last `window` of `steps` steps at a fixed learning rate on a fresh model:
+ * whether training at that rate goes anywhere.
+ */
+export async function shortRun(ctx: DoctorContext, seed: number, lr: number, o: Required<LrRangeOptions>, steps = 40, window = 8): Promise<{ first: number; last: number }> {
+  const model = await freshModel(ctx, seed);
+  const opt = ctx.makeOptimizer(model);
+  const base = opt.paramGroups.map((g) => g.lr);
+  opt.paramGroups.forEach((g, k) => { g.lr = base[0]! > 0 ? lr * base[k]! / base[0]! : lr; });
+  const step = stepOf(ctx);
+  const losses: number[] = [];
+  try {
+    for (let i = 0; i < steps; i++) {
+      const b = ctx.trainBatch(o.batchSize, seed * 7919 + i);
+      losses.push(step(model, opt, b));
+      b.inputs.dispose();
+      b.targets.dispose();
+      if (!Number.isFinite(losses[losses.length - 1]!)) break;
+    }
+  } finally {
+    opt.dispose();
+    disposeModel(model);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { first: mean(losses.slice(0, window)), last: mean(losses.slice(-window)) };
+}
+
 export function lrRangeTest(opts: LrRangeOptions = {}): Check {
   const o: Required<LrRangeOptions> = {
     minLr: opts.minLr ?? 1e-7, maxLr: opts.maxLr ?? 10, steps: opts.steps ?? 100, seeds: opts.seeds ?? 3, batchSize: opts.batchSize ?? 32,
@@ -197,6 +224,20 @@ export function lrRangeTest(opts: LrRangeOptions = {}): Check {
       };
     }
     if (configured > o.tooHigh * suggestion) {
+      // Far above the suggestion without a divergence in the sweep (a loss that saturates instead of
+      // exploding): train briefly at the configured rate and at the suggested one, and compare.
+      const at = await shortRun(ctx, ctx.seed + 101, configured, o);
+      const ref = await shortRun(ctx, ctx.seed + 101, suggestion, o);
+      Object.assign(evidence, { configuredRun: { first: round(at.first), last: round(at.last) }, suggestedRun: { first: round(ref.first), last: round(ref.last) } });
+      if (!(at.last < 0.9 * at.first) && ref.last < 0.9 * ref.first) {
+        return {
+          verdict: 'fail',
+          summary: `configured lr=${fmt(configured)} (${optName}) is far too high: in 40 steps at that rate the loss goes ${fmt(at.first)} → ${fmt(at.last)}, at the suggested lr ${fmt(suggestion)} ${fmt(ref.first)} → ${fmt(ref.last)}; suggested lr ${spread}${divNote}`,
+          evidence,
+          fix: `Lower the learning rate to about ${fmt(suggestion)} (the steepest descent of the LR range test).`,
+          figures: [figure],
+        };
+      }
       return {
         verdict: 'warn',
         summary: `configured lr=${fmt(configured)} (${optName}) is ${fmt(configured / suggestion, 2)}× the suggested lr ${spread}${divNote}`,
