@@ -143,6 +143,7 @@ const HEALTHY: Setup[] = [
   { name: 'CNN with batch norm and dropout (Adam)', model: cnn },
   { name: 'CNN with batch norm (SGD momentum)', model: cnn, optimizer: (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }) },
   { name: 'ResNet (2 stages)', model: resnet },
+  { name: 'CNN with label smoothing 0.1 (the loss cannot reach 0)', model: cnn, loss: (o, t) => nn.crossEntropy(o, t, { labelSmoothing: 0.1 }) },
   { name: 'regression MLP (MSE)', model: regressor, task: 'regression' },
 ];
 
