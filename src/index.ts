@@ -9,3 +9,5 @@ export * as train from './train/index.js';
 export * as experiment from './experiment/index.js';
 export { Trainer, type TrainerOptions, type Callback, type FitResult } from './train/index.js';
 export { trainRun, loadExperiment } from './experiment/index.js';
+export * as checks from './checks/index.js';
+export { runChecks, ALL_CHECKS, contextFromTensors as doctorContext } from './checks/index.js';
