@@ -11,3 +11,4 @@ export { Trainer, type TrainerOptions, type Callback, type FitResult } from './t
 export { trainRun, loadExperiment } from './experiment/index.js';
 export * as checks from './checks/index.js';
 export { runChecks, ALL_CHECKS, contextFromTensors as doctorContext } from './checks/index.js';
+export { doctor } from './experiment/index.js';

@@ -97,3 +97,32 @@ export async function runDoctor(exp: LoadedExperiment, checks: readonly Check[],
     rng.dispose();
   }
 }
+
+export interface DoctorOptions {
+  /** config overrides (with a config path) */
+  overrides?: readonly string[];
+  /** only these check ids */
+  only?: readonly string[];
+  /** only the cheap checks */
+  cheap?: boolean;
+  /** also write doctor.json, doctor.html and the figures into this folder */
+  out?: string;
+}
+
+/**
+ * The doctor from TypeScript: `await doctor('configs/fashion.yaml')` on a config, or
+ * `await doctor(ctx)` on a context from checks.contextFromTensors (your own model, loss and data).
+ */
+export async function doctor(target: string | DoctorContext, opts: DoctorOptions = {}): Promise<DoctorReport> {
+  const { ALL_CHECKS, writeReport } = await import('../checks/index.js');
+  const run = { ...(opts.cheap ? { costs: ['cheap'] as const } : {}), ...(opts.only ? { only: opts.only } : {}) };
+  let report: DoctorReport;
+  if (typeof target === 'string') {
+    const { loadExperiment } = await import('./train.js');
+    report = await runDoctor(loadExperiment(target, opts.overrides ?? []), ALL_CHECKS, run);
+  } else {
+    report = await runChecks(ALL_CHECKS, target, run);
+  }
+  if (opts.out !== undefined) writeReport(opts.out, report, { title: 'Sous doctor report' });
+  return report;
+}

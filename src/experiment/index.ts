@@ -5,6 +5,6 @@ export { ExperimentConfig, DataConfig, ModelConfig, OptimConfig, ScheduleConfig,
 export { buildData, type ExperimentData } from './data.js';
 export { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions, modelOptions, monitorMode } from './build.js';
 export { DoctorFailedError } from './train.js';
-export { experimentDoctor, runDoctor, type ExperimentDoctor } from './doctor.js';
+export { experimentDoctor, runDoctor, doctor, type ExperimentDoctor, type DoctorOptions } from './doctor.js';
 export { loadExperiment, buildExperiment, trainRun, type LoadedExperiment, type TrainRunOptions, type TrainRunResult } from './train.js';
 export { openRun, type OpenRun } from './open-run.js';

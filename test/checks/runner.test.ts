@@ -13,6 +13,7 @@ import { runChecks, worst } from '../../src/checks/runner.js';
 import { writeReport, formatReport } from '../../src/checks/report.js';
 import { contextFromTensors } from '../../src/checks/context.js';
 import type { Check, CheckResult } from '../../src/checks/types.js';
+import { repoRoot } from '../helpers/oracle.js';
 
 function png(): Uint8Array {
   const p = new PNG({ width: 2, height: 2 });
@@ -72,6 +73,29 @@ test('runner: cheap first, errors contained, same RNG state for each check, repo
   assert.match(page, /<img alt="a plot" src="data:image\/png;base64,/);
   assert.match(page, /T &lt;&amp;&gt;/);
   assert.doesNotMatch(page, /<script|https?:\/\//, 'self-contained: no scripts, no remote resources');
+  rmSync(dir, { recursive: true });
+  ctx.model.dispose();
+  x.dispose();
+  y.dispose();
+});
+
+test("doctor() from 'sous': on a context (cheap checks) and on a config path (one check), with the report written", async () => {
+  const { doctor } = await import('../../src/index.js');
+  const x = torch.randn([64, 1, 4, 4]).keep();
+  const y = torch.randint(0, 3, [64]).keep();
+  const ctx = await contextFromTensors({
+    makeModel: () => new nn.Sequential(new nn.Flatten(), new nn.Linear(16, 3)),
+    makeOptimizer: (m) => new optim.Adam(m.parameters(), { lr: 1e-3 }),
+    loss: new nn.CrossEntropyLoss(),
+    train: { inputs: x, targets: y },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'sous-doctor-'));
+  const rep = await doctor(ctx, { cheap: true, out: dir });
+  assert.ok(rep.results.length >= 10);
+  assert.ok(rep.results.every((r) => r.verdict !== 'error'), rep.results.map((r) => `${r.id} ${r.verdict} ${r.summary}`).join('\n'));
+  assert.ok(existsSync(join(dir, 'doctor.html')) && existsSync(join(dir, 'doctor.json')));
+  const onConfig = await doctor(join(repoRoot(), 'configs/fashion.yaml'), { only: ['loss-at-init'], overrides: ['data.limit=500', 'data.test_limit=100'] });
+  assert.deepEqual(onConfig.results.map((r) => [r.id, r.verdict]), [['loss-at-init', 'pass']]);
   rmSync(dir, { recursive: true });
   ctx.model.dispose();
   x.dispose();
