@@ -95,6 +95,8 @@ export const TrainerConfig = z.strictObject({
   }).prefault({}),
   /** optimizer steps between checkpoints (besides every epoch's end); null: epoch ends only */
   checkpoint_every: positiveInt.nullable().default(null),
+  /** prior: set the final layer's bias to the log class prior before training (the recipe's "init well") */
+  init_bias: z.enum(['none', 'prior']).default('none'),
   /** top-k accuracies reported besides accuracy */
   top_k: z.array(z.number().int().min(2)).default([]),
   wheels: z.strictObject({

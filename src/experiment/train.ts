@@ -13,8 +13,8 @@ import type * as nn from '../nn/index.js';
 import { loadConfig, validateConfig, toYaml, parseYaml, ConfigError, type ConfigObject, type ConfigValue } from '../config/index.js';
 import { Trainer, RunFolder, gitInfo, environment, loadCheckpoint, disposeSnapshot, ConfusionMatrix, PerClassAccuracy, type Callback, type FitResult, type Metrics, type RunRecord } from '../train/index.js';
 import { ExperimentConfig, schemaPaths } from './schema.js';
-import { runDoctor } from './doctor.js';
-import { writeReport, type DoctorReport } from '../checks/index.js';
+import { runDoctor, experimentDoctor } from './doctor.js';
+import { writeReport, applyInitBias, type DoctorReport } from '../checks/index.js';
 import type { Check, CheckResult } from '../checks/types.js';
 import { buildData, type ExperimentData } from './data.js';
 import { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions } from './build.js';
@@ -90,6 +90,22 @@ function readRunConfig(run: RunFolder): LoadedExperiment {
   return { config: validateConfig(raw, ExperimentConfig), raw, overrides, choices: {}, dir: run.dir };
 }
 
+/** Sets the final layer's bias to the log class prior of the training split (torch's generator left as it was). */
+async function priorBias(exp: LoadedExperiment, data: ExperimentData, model: nn.Module): Promise<{ layer: string; bias: number[] } | null> {
+  const rng = torch.getRngState().keep();
+  try {
+    const d = await experimentDoctor(exp, { data });
+    try {
+      return applyInitBias(model, d.ctx);
+    } finally {
+      await d.close();
+    }
+  } finally {
+    torch.setRngState(rng);
+    rng.dispose();
+  }
+}
+
 /** Everything a run needs, built from a config (the model seeded from config.seed). */
 export async function buildExperiment(exp: LoadedExperiment): Promise<{ data: ExperimentData; model: nn.Module }> {
   const cfg = exp.config;
@@ -140,6 +156,8 @@ export async function trainRun(configPath: string | null, overrides: readonly st
       throw new DoctorFailedError(`the pre-flight checks found ${failed.length} problem(s) before training: ${failed.map((r) => `${r.id}: ${r.summary}${r.fix ? ` (fix: ${r.fix})` : ''}`).join('; ')}. The report is in ${run.path('doctor')}; --force trains anyway, --no-doctor skips the checks.`, report);
     }
   }
+  let initBias: { layer: string; bias: number[] } | null = null;
+  if (cfg.trainer.init_bias === 'prior' && opts.resume === undefined) initBias = await priorBias(exp, data, model);
   const optimizer = buildOptimizer(cfg, model);
   const loss = buildLoss(cfg, data.trainLabels, data.classes.length, cfg.device);
   const stepsPerEpoch = Math.ceil(data.train.length / cfg.trainer.accumulate);
@@ -162,7 +180,7 @@ export async function trainRun(configPath: string | null, overrides: readonly st
       git: gitInfo(exp.dir),
       environment: environment(cfg.device),
       data: { name: cfg.data.name, classes: data.classes, inputShape: data.inputShape, sizes: data.sizes, hashes: data.hashes, stats: data.stats },
-      model: { name: cfg.model.name, parameters: model.numParameters() },
+      model: { name: cfg.model.name, parameters: model.numParameters(), initBias },
     };
     run.writeRecord(record);
     run.touch('metrics.jsonl');

@@ -11,6 +11,7 @@ import { PNG } from 'pngjs';
 import { torch, nn, optim, data, Trainer, type Tensor } from '../../src/index.js';
 import { trainRun, loadExperiment } from '../../src/experiment/index.js';
 import { ConfigError } from '../../src/config/index.js';
+import { repoRoot } from '../helpers/oracle.js';
 
 let dir: string;
 
@@ -82,6 +83,16 @@ describe('experiments from configs', () => {
     // the saved config holds the model file's absolute path, so the run folder is self-contained
     assert.match(readFileSync(r.run.path('config.yaml'), 'utf8'), new RegExp(`file: ${join(dir, 'tiny.ts').replace(/[/.]/g, '\\$&')}`));
     assert.match(readFileSync(r.run.path('overrides.yaml'), 'utf8'), /trainer.epochs=4/);
+  });
+
+  test('trainer.init_bias=prior sets the final layer bias to the log class prior before training', async () => {
+    const fashion = join(repoRoot(), 'configs/fashion.yaml');
+    const r = await trainRun(fashion, ['data.limit=500', 'data.test_limit=50', 'trainer.max_steps=1', 'trainer.init_bias=prior', 'model=mlp', `out_dir=${join(dir, 'runs')}`, 'trainer.epochs=1'], { noTest: true });
+    const rec = JSON.parse(readFileSync(r.run.path('run.json'), 'utf8'));
+    assert.equal(rec.model.initBias.layer, '7'); // the MLP's last Linear, (7) in its printout
+    assert.equal(rec.model.initBias.bias.length, 10);
+    // a stratified split of a balanced data set: every class near 10%, so every bias near log(0.1)
+    for (const b of rec.model.initBias.bias) assert.ok(Math.abs(b - Math.log(0.1)) < 0.05, String(b));
   });
 
   test('schema errors name every bad key with its path and the allowed values', () => {
