@@ -8,10 +8,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { torch, type Tensor } from '../src/index.js';
 
 const MiB = 2 ** 20;
-const rssMiB = (): number => process.memoryUsage().rss / MiB;
+// A full GC before each sample: what is left is what the loop keeps, not garbage the GC has not
+// reached yet (whose amount depends on timing; without this the yielding loop read 0.3 to 17 MiB).
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const rssMiB = (): number => {
+  gc();
+  return process.memoryUsage().rss / MiB;
+};
 const fmt = (v: number): string => v.toFixed(1);
 
 const STEPS = 10_000;
