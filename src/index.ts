@@ -12,3 +12,4 @@ export { trainRun, loadExperiment } from './experiment/index.js';
 export * as checks from './checks/index.js';
 export { runChecks, ALL_CHECKS, contextFromTensors as doctorContext } from './checks/index.js';
 export { doctor } from './experiment/index.js';
+export * as track from './track/index.js';

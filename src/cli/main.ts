@@ -5,6 +5,7 @@ import { trainCommand, TRAIN_HELP } from './train.js';
 import { evalCommand } from './eval.js';
 import { predictCommand } from './predict.js';
 import { doctorCommand } from './doctor.js';
+import { exportCommand } from './export.js';
 import { EXIT, EXIT_CODES_HELP, isUserError } from './exit.js';
 
 const HELP = `usage: sous <command> [options]
@@ -17,6 +18,7 @@ commands:
   predict   classify image files with a run's model
   doctor    run the training recipe's checks on a config: data, loss at init, batch independence,
             dead layers, overfitting one batch, a learning-rate range test...
+  export    write a run as TensorBoard event files
 
 sous <command> --help tells more about each.
 
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   eval: evalCommand,
   predict: predictCommand,
   doctor: doctorCommand,
+  export: exportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -95,6 +95,8 @@ async function fashionMnist(cfg: DataConfig, seed: number, device: string): Prom
   };
   const xtr = place(norm(xTrain)), ytr = place(yTrain.keep());
   owned.push(xtr, ytr);
+  const warps = (['rotation', 'translate', 'crop_scale', 'jitter', 'erase'] as const).filter((k) => cfg.augment[k] > 0);
+  if (warps.length > 0) throw new data.DataError(`data.augment.${warps[0]}: Fashion-MNIST is kept in memory and augmented with tensor ops (hflip, vflip, noise); ${warps.join(', ')} work for image folders (data=image-folder)`);
   const augment = { horizontalFlip: cfg.augment.hflip, verticalFlip: cfg.augment.vflip, noise: cfg.augment.noise };
   const train = data.DataLoader.fromTensors(xtr, ytr, { batchSize: cfg.batch_size, shuffle: true, seed, augment });
   let val: data.TensorDataLoader | undefined;
@@ -154,13 +156,18 @@ async function imageFolder(cfg: DataConfig, seed: number, device: string): Promi
     stats = data.normalizationStats(imgs);
   }
   const normT = stats === null ? [] : [data.normalize(stats.mean, stats.std)];
+  const a = cfg.augment;
   const aug = [
-    ...(cfg.augment.hflip > 0 ? [data.randomHorizontalFlip(cfg.augment.hflip)] : []),
-    ...(cfg.augment.vflip > 0 ? [data.randomVerticalFlip(cfg.augment.vflip)] : []),
+    ...(a.crop_scale > 0 ? [data.randomResizedCrop(size, { scale: [a.crop_scale, 1] })] : []),
+    ...(a.rotation > 0 || a.translate > 0 ? [data.randomAffine({ degrees: a.rotation, translate: [a.translate, a.translate] })] : []),
+    ...(a.hflip > 0 ? [data.randomHorizontalFlip(a.hflip)] : []),
+    ...(a.vflip > 0 ? [data.randomVerticalFlip(a.vflip)] : []),
+    ...(a.jitter > 0 ? [data.colorJitter({ brightness: a.jitter, contrast: a.jitter })] : []),
   ];
+  const erase = a.erase > 0 ? [data.randomErasing({ p: a.erase, value: 0 })] : [];
   const noise = cfg.augment.noise > 0 ? [data.gaussianNoise(cfg.augment.noise)] : [];
   const common = { numWorkers: cfg.num_workers, device, seed };
-  const train = new data.DataLoader(new data.Subset(full, trainIdx), { ...common, batchSize: cfg.batch_size, shuffle: true, transform: [...base, ...aug, ...normT, ...noise] });
+  const train = new data.DataLoader(new data.Subset(full, trainIdx), { ...common, batchSize: cfg.batch_size, shuffle: true, transform: [...base, ...aug, ...normT, ...noise, ...erase] });
   const evalOpts = { ...common, batchSize: cfg.eval_batch_size, transform: [...base, ...normT] };
   const val = valIdx.length > 0 ? new data.DataLoader(new data.Subset(full, valIdx), evalOpts) : undefined;
   const testIdx = testSet === undefined ? null : limitIndices(Int32Array.from({ length: testSet.length }, (_, i) => i), cfg.test_limit);

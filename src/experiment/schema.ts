@@ -29,10 +29,24 @@ export const DataConfig = z.strictObject({
   image_size: positiveInt.default(28),
   /** image-folder: 1 (grey) or 3 (RGB) */
   channels: z.union([z.literal(1), z.literal(3)]).default(1),
+  /**
+   * training-time augmentation, drawn per sample; flips and noise work for every data set, the rest
+   * (per-sample warps on the CPU) for image folders
+   */
   augment: z.strictObject({
     hflip: fraction.default(0),
     vflip: fraction.default(0),
     noise: nonNegative.default(0),
+    /** image-folder: rotation by up to ± this many degrees */
+    rotation: nonNegative.default(0),
+    /** image-folder: shift by up to this fraction of the width and height */
+    translate: fraction.default(0),
+    /** image-folder: random resized crop keeping this share of the area at least (0: off) */
+    crop_scale: fraction.default(0),
+    /** image-folder: brightness and contrast jitter (0.2: factors in [0.8, 1.2]) */
+    jitter: fraction.default(0),
+    /** image-folder: probability of random erasing (a rectangle set to 0) */
+    erase: fraction.default(0),
   }).prefault({}),
 });
 

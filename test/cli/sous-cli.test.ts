@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { repoRoot } from '../helpers/oracle.js';
 import { data } from '../../src/index.js';
+import { readEventFile } from '../../src/track/index.js';
 
 const ROOT = repoRoot();
 const MAIN = join(ROOT, 'dist/src/cli/main.js');
@@ -138,6 +139,19 @@ describe('sous (command line)', () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /val split: 100 samples[\s\S]*class\s+accuracy\s+samples[\s\S]*confusion matrix/);
     assert.equal(sous(['eval', tmp]).code, 2);
+  });
+
+  test('sous export writes the run as TensorBoard event files with valid framing and CRCs', () => {
+    assert.ok(runDir);
+    const r = sous(['export', runDir]);
+    assert.equal(r.code, 0, r.stderr);
+    const file = r.stdout.split(':')[0]!;
+    const events = readEventFile(file);
+    const tags = new Set(events.flatMap((e) => e.values.map((v) => v.tag)));
+    for (const t of ['train/loss_step', 'lr', 'val/accuracy', 'train/loss']) assert.ok(tags.has(t), `${t} in ${[...tags].join(', ')}`);
+    const steps = events.filter((e) => e.values.some((v) => v.tag === 'train/loss_step')).length;
+    assert.equal(steps, stepLosses(runDir).size);
+    assert.ok(events.some((e) => e.values.some((v) => v.plugin?.name === 'hparams')));
   });
 
   test('sous predict classifies image files with the run preprocessing; an unreadable file is reported, the rest still classified', () => {

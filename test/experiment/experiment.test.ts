@@ -95,6 +95,13 @@ describe('experiments from configs', () => {
     for (const b of rec.model.initBias.bias) assert.ok(Math.abs(b - Math.log(0.1)) < 0.05, String(b));
   });
 
+  test('image-folder augmentation keys train; Fashion-MNIST (in memory) refuses the warps with a clear error', async () => {
+    const r = await trainRun(join(dir, 'exp.yaml'), ['trainer.epochs=2', 'data.augment.rotation=10', 'data.augment.translate=0.1', 'data.augment.crop_scale=0.8', 'data.augment.jitter=0.2', 'data.augment.erase=0.25', 'data.augment.hflip=0.5'], { noTest: true });
+    assert.equal(r.result.status, 'completed');
+    assert.ok(r.result.history.every((h) => Number.isFinite(h.metrics['train/loss'])));
+    await assert.rejects(() => trainRun(join(repoRoot(), 'configs/fashion.yaml'), ['data.augment.rotation=10', `out_dir=${join(dir, 'runs')}`]), /data\.augment\.rotation: Fashion-MNIST is kept in memory .* work for image folders/);
+  });
+
   test('schema errors name every bad key with its path and the allowed values', () => {
     assert.throws(() => loadExperiment(join(dir, 'exp.yaml'), ['optim.name=adamm', 'trainer.precision=16', '+trainer.epochz=3']), (e: unknown) => {
       assert.ok(e instanceof ConfigError);

@@ -1,0 +1,115 @@
+// Export of a Sous run folder (src/train/run-folder.ts) to a TensorBoard event file: per-step loss and
+// learning rate, every numeric epoch metric, and the resolved config as HParams with the final
+// metrics. metrics.jsonl records carry no clock time, so wall times are spread over the steps
+// between run.json's `started` and `ended`; good enough for TensorBoard's relative-time axis.
+
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { RunFolder, type RunStatus } from '../train/run-folder.js';
+import type { HParamValue } from './hparams.js';
+import { SessionStatus } from './hparams.js';
+import { EventFileWriter } from './tensorboard.js';
+
+// marks the exporter's own files, so a re-export replaces them instead of doubling every curve
+const SUFFIX = '.sous';
+const OWN_FILE = /^events\.out\.tfevents\..*\.sous$/;
+
+export interface ExportResult {
+  file: string;
+  /** scalar events written */
+  scalars: number;
+  hparams: Record<string, HParamValue>;
+  metrics: Record<string, number>;
+}
+
+/** Nested config keys joined with dots; arrays become JSON strings (HParams values are scalars); nulls are left out. */
+export function flattenConfig(value: unknown, prefix = '', out: Record<string, HParamValue> = {}): Record<string, HParamValue> {
+  if (value === null || value === undefined) return out;
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') {
+    if (prefix !== '') out[prefix] = value;
+  } else if (Array.isArray(value)) {
+    if (prefix !== '') out[prefix] = JSON.stringify(value);
+  } else if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) flattenConfig(v, prefix === '' ? k : `${prefix}.${k}`, out);
+  }
+  return out;
+}
+
+const STATUS: Record<RunStatus, SessionStatus> = {
+  running: SessionStatus.RUNNING,
+  completed: SessionStatus.SUCCESS,
+  early_stopped: SessionStatus.SUCCESS,
+  max_steps: SessionStatus.SUCCESS,
+  diverged: SessionStatus.FAILURE,
+  failed: SessionStatus.FAILURE,
+  crashed: SessionStatus.FAILURE,
+  interrupted: SessionStatus.UNKNOWN,
+};
+
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const seconds = (iso: unknown): number | undefined => {
+  const t = typeof iso === 'string' ? Date.parse(iso) : NaN;
+  return Number.isNaN(t) ? undefined : t / 1000;
+};
+
+/**
+ * Writes `<outDir>/events.out.tfevents.*.sous` (outDir defaults to `<runDir>/tensorboard`), replacing
+ * an earlier export there. Scalars: step records give `train/loss_step` and `lr`; epoch records give
+ * every numeric key (`epoch`, `seconds`, `train/loss`, `val/accuracy`...) at the record's step.
+ * HParams: config.yaml flattened; metrics: the last epoch record's metrics plus run.json's test metrics.
+ */
+export function exportRunToTensorBoard(runDir: string, outDir?: string): ExportResult {
+  const run = new RunFolder(runDir);
+  const record = run.readRecord();
+  const records = run.read('metrics.jsonl').filter((r) => num(r.step));
+  const configPath = run.path('config.yaml');
+  const hparams = existsSync(configPath) ? flattenConfig(parse(readFileSync(configPath, 'utf8'))) : {};
+
+  const out = outDir ?? run.path('tensorboard');
+  if (existsSync(out)) for (const name of readdirSync(out)) if (OWN_FILE.test(name)) rmSync(join(out, name));
+
+  const lastStep = Math.max(0, ...records.map((r) => r.step as number));
+  const start = seconds(record.started);
+  const end = seconds(record.ended) ?? Date.now() / 1000;
+  const wallTime = (step: number) => (start === undefined ? undefined : start + (lastStep === 0 ? 0 : ((end - start) * step) / lastStep));
+
+  const writer = new EventFileWriter(out, { filenameSuffix: SUFFIX });
+  let scalars = 0;
+  const metrics: Record<string, number> = {};
+  try {
+    for (const r of records) {
+      const step = r.step as number;
+      const put = (tag: string, v: unknown) => {
+        if (!num(v)) return;
+        writer.scalar(tag, v, step, wallTime(step));
+        scalars++;
+      };
+      if (r.kind === 'step') {
+        put('train/loss_step', r.loss);
+        put('lr', r.lr);
+      } else if (r.kind === 'epoch') {
+        for (const [k, v] of Object.entries(r)) if (k !== 'kind' && k !== 'step') put(k, v);
+        for (const k of Object.keys(metrics)) delete metrics[k];
+        for (const [k, v] of Object.entries(r)) if (num(v) && !['kind', 'step', 'epoch', 'seconds'].includes(k)) metrics[k] = v;
+      }
+    }
+    // test metrics exist only in run.json: log them at the last step so the HParams table finds them
+    const result = record.result as { test?: Record<string, unknown> | null } | undefined;
+    for (const [k, v] of Object.entries(result?.test ?? {})) {
+      if (!num(v)) continue;
+      writer.scalar(k, v, lastStep, wallTime(lastStep));
+      scalars++;
+      metrics[k] = v;
+    }
+    writer.hparams(hparams, metrics, {
+      step: lastStep,
+      status: STATUS[record.status] ?? SessionStatus.UNKNOWN,
+      startTimeSecs: start,
+      endTimeSecs: seconds(record.ended),
+    });
+  } finally {
+    writer.close();
+  }
+  return { file: writer.path, scalars, hparams, metrics };
+}
