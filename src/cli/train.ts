@@ -15,11 +15,12 @@ export const TRAIN_HELP = `usage: sous train <config.yaml> [overrides...] [optio
 
 Runs the doctor's cheap checks first (data statistics, labels, loss at init, dead layers, batch
 independence...: a failure stops before training, exit code 4), then trains the model a config
-describes, validating every epoch: the best weights (by trainer.monitor)
-go to <run>/checkpoints/best.safetensors, the full training state to last.ckpt (every epoch and every
-trainer.checkpoint_every steps), and the test set is evaluated once at the end with the best weights.
-A run folder runs/<date>_<time>_<name>/ keeps the resolved config, the overrides, run.json (seed, git
-commit, versions, device, data hashes, result), metrics.jsonl and events.jsonl.
+describes, validating every epoch. The best weights (by trainer.monitor) go to
+<run>/checkpoints/best.safetensors, the full training state to last.ckpt (every epoch and every
+trainer.checkpoint_every steps), and the test set is evaluated once at the end with the best
+weights. A run folder runs/<date>_<time>_<name>/ keeps the resolved config, the overrides, run.json
+(seed, git commit, versions, device, data hashes, result), metrics.jsonl, events.jsonl and the
+pre-flight doctor report.
 
 options:
   --resume DIR    continue the run in DIR from its last checkpoint (after a crash, kill or Ctrl-C);
