@@ -20,7 +20,13 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "sous setup: npm ci"
-  npm ci --no-audit --no-fund
+  # better-sqlite3 builds from source with node-gyp when its prebuilt binary cannot be fetched; a
+  # Debian-packaged node has its headers under /usr/include/node, so node-gyp needs no download
+  if [ "$(command -v node)" = /usr/bin/node ] && [ -d /usr/include/node ]; then
+    npm_config_nodedir="${npm_config_nodedir:-/usr}" npm ci --no-audit --no-fund
+  else
+    npm ci --no-audit --no-fund
+  fi
 fi
 
 npm run --silent build:native

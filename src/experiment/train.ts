@@ -5,7 +5,7 @@
 //
 // `resume` continues a run folder from its last.ckpt with the config saved there.
 
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { torch } from '../torch/index.js';
@@ -16,6 +16,7 @@ import { ExperimentConfig, schemaPaths } from './schema.js';
 import { runDoctor, experimentDoctor } from './doctor.js';
 import { writeReport, applyInitBias, type DoctorReport } from '../checks/index.js';
 import type { Check, CheckResult } from '../checks/types.js';
+import * as track from '../track/index.js';
 import { buildData, type ExperimentData } from './data.js';
 import { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions } from './build.js';
 
@@ -88,6 +89,29 @@ function readRunConfig(run: RunFolder): LoadedExperiment {
   const raw = parseYaml(readFileSync(p, 'utf8'), p) as ConfigObject;
   const overrides = existsSync(run.path('overrides.yaml')) ? (parseYaml(readFileSync(run.path('overrides.yaml'), 'utf8')) as string[] ?? []) : [];
   return { config: validateConfig(raw, ExperimentConfig), raw, overrides, choices: {}, dir: run.dir };
+}
+
+/**
+ * The run in the project's store ($SOUS_STORE, default .sous/runs.db; SOUS_STORE=off for none). A
+ * store that cannot open (the SQLite addon did not build) costs a warning, not the run.
+ */
+async function openTracking(run: RunFolder, cfg: ExperimentConfig, exp: LoadedExperiment, resumeAfterStep: number | undefined): Promise<track.Run | null> {
+  const where = process.env.SOUS_STORE ?? join('.sous', 'runs.db');
+  if (where === 'off') return null;
+  try {
+    const rec = run.readRecord();
+    return track.init({
+      id: run.id, name: cfg.name, project: String(exp.raw.project ?? 'sous'), dir: run.dir, store: where,
+      config: exp.raw as Record<string, unknown>, seed: cfg.seed, tags: exp.overrides,
+      ...(rec.git ? { git: rec.git as { commit: string | null; dirty: boolean | null } } : {}),
+      ...(rec.environment ? { environment: rec.environment } : {}),
+      ...(rec.data ? { data: rec.data } : {}),
+      ...(resumeAfterStep !== undefined ? { resumeAfterStep } : {}),
+    });
+  } catch (e) {
+    process.stderr.write(`sous: the run is not recorded in the store ${where} (${e instanceof Error ? e.message : String(e)}); its folder ${run.dir} has everything\n`);
+    return null;
+  }
 }
 
 /** Sets the final layer's bias to the log class prior of the training split (torch's generator left as it was). */
@@ -164,6 +188,7 @@ export async function trainRun(configPath: string | null, overrides: readonly st
   const schedule = buildSchedule(cfg, optimizer, stepsPerEpoch);
 
   const now = new Date().toISOString();
+  let resumeStep = 0;
   if (opts.resume === undefined) {
     run.writeText('config.yaml', toYaml(exp.raw));
     run.writeText('overrides.yaml', toYaml(exp.overrides));
@@ -189,18 +214,32 @@ export async function trainRun(configPath: string | null, overrides: readonly st
     // a killed run may have logged steps past its checkpoint: those will be trained again
     const snap = loadCheckpoint(run.lastCheckpoint);
     const step = snap.json.step;
+    resumeStep = step;
     disposeSnapshot(snap);
     run.truncate('metrics.jsonl', step);
     run.truncate('events.jsonl', step);
     run.updateRecord({ status: 'running', pid: process.pid, ended: null, resumed: [...((run.readRecord().resumed as string[] | undefined) ?? []), now] });
   }
 
+  const every = cfg.trainer.checkpoint_every;
+  const tracked = await openTracking(run, cfg, exp, opts.resume !== undefined ? resumeStep : undefined);
   const logger: Callback = {
     onBatchEnd: (_t, b) => {
-      if (b.stepped) run.append('metrics.jsonl', { kind: 'step', step: b.step, epoch: b.epoch, loss: b.loss, lr: b.lr });
+      if (!b.stepped) return;
+      run.append('metrics.jsonl', { kind: 'step', step: b.step, epoch: b.epoch, loss: b.loss, lr: b.lr });
+      tracked?.log({ 'train/loss_step': b.loss, lr: b.lr }, { step: b.step, epoch: b.epoch });
+      // the trainer writes a checkpoint right after this hook: what a resume keeps must be in the store first
+      if (every !== null && b.step % every === 0) tracked?.flush();
     },
-    onEpochEnd: (_t, e) => { run.append('metrics.jsonl', { kind: 'epoch', step: e.step, epoch: e.epoch, seconds: e.seconds, best: e.best, ...e.metrics }); },
-    onEvent: (_t, e) => { run.append('events.jsonl', { ...e, time: new Date().toISOString() }); },
+    onEpochEnd: (_t, e) => {
+      run.append('metrics.jsonl', { kind: 'epoch', step: e.step, epoch: e.epoch, seconds: e.seconds, best: e.best, ...e.metrics });
+      tracked?.log({ ...e.metrics, 'epoch/seconds': e.seconds }, { step: e.step, epoch: e.epoch });
+      tracked?.flush();
+    },
+    onEvent: (_t, e) => {
+      run.append('events.jsonl', { ...e, time: new Date().toISOString() });
+      tracked?.event(e.type, e.message, e, { step: e.step });
+    },
   };
   const trainer = new Trainer({
     model, optimizer, loss,
@@ -228,8 +267,15 @@ export async function trainRun(configPath: string | null, overrides: readonly st
       run.writeText('test.json', `${JSON.stringify({ metrics: test, confusion, classes: data.classes, weights: existsSync(run.bestWeights) ? 'best' : 'last' }, null, 2)}\n`);
     }
     run.updateRecord({ status: result.status, ended: new Date().toISOString(), result: { epochs: result.epochs, steps: result.steps, best: result.best, seconds: result.seconds, last: result.history.at(-1)?.metrics ?? null, test } });
+    if (tracked) {
+      if (test) tracked.log(test, { step: result.steps });
+      tracked.summary({ best: result.best, epochs: result.epochs, steps: result.steps, ...(test ?? {}) });
+      if (existsSync(run.bestWeights)) tracked.artifact('best.safetensors', run.bestWeights, 'weights');
+      tracked.finish(result.status);
+    }
   } catch (e) {
     run.updateRecord({ status: 'failed', ended: new Date().toISOString(), error: e instanceof Error ? e.message : String(e) });
+    tracked?.finish('failed');
     throw e;
   } finally {
     await data.close();

@@ -6,3 +6,6 @@ export { histogram, type Histogram, type HistogramBins } from './histogram.js';
 export { decodeHParamsPluginData, SessionStatus, type HParamsPluginData, type HParamValue } from './hparams.js';
 export { crc32c, maskCrc, unmaskCrc } from './crc32c.js';
 export { frameRecord, readRecords, type TFRecord } from './tfrecord.js';
+export { RunStore, type RunStoreOptions, type RunInfo, type NewRun, type MetricRow, type EventRow, type ArtifactRow, type ListRunsOptions, type MarkCrashedOptions } from './store.js';
+export { Run, init, type InitOptions, type LogOptions } from './run.js';
+export { MIGRATIONS, SCHEMA_VERSION, SchemaError, type Migration } from './schema.js';

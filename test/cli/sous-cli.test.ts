@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { repoRoot } from '../helpers/oracle.js';
 import { data } from '../../src/index.js';
-import { readEventFile } from '../../src/track/index.js';
+import { readEventFile, RunStore } from '../../src/track/index.js';
 
 const ROOT = repoRoot();
 const MAIN = join(ROOT, 'dist/src/cli/main.js');
@@ -22,8 +22,11 @@ const SMALL = ['data.limit=1000', 'data.test_limit=200', 'data.batch_size=32', '
 
 interface Ran { code: number | null; stdout: string; stderr: string }
 
+/** The children's environment: the run store in this test's temp folder, not the repository's .sous/. */
+const ENV = (): NodeJS.ProcessEnv => ({ ...process.env, SOUS_LEAK_CHECK: '0', SOUS_STORE: join(tmp, 'runs.db') });
+
 function sous(args: string[], opts: { cwd?: string } = {}): Ran {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, SOUS_LEAK_CHECK: '0' } });
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: 300_000, env: ENV() });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -124,6 +127,19 @@ describe('sous (command line)', () => {
     const epochs = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"kind":"epoch"')).map((l) => JSON.parse(l));
     assert.equal(epochs.length, 2);
     assert.ok('val/accuracy' in epochs[1] && 'train/loss' in epochs[1]);
+    // the same run in the SQLite store: record, per-step losses (exact), epoch metrics, test metrics
+    const store = RunStore.open(join(tmp, 'runs.db'));
+    try {
+      const info = store.getRun(rec.id)!;
+      assert.equal(info.status, 'completed');
+      assert.equal(info.seed, 0);
+      const stored = store.metrics(rec.id, 'train/loss_step');
+      assert.deepEqual(stored.map((m) => [m.step, m.value]), [...losses.entries()]);
+      assert.equal(store.metrics(rec.id, 'val/accuracy').length, 2);
+      assert.equal(store.metrics(rec.id, 'test/accuracy')[0]!.value, rec.result.test['test/accuracy']);
+    } finally {
+      store.close();
+    }
   });
 
   test('sous eval on the run gives the test metrics training reported; per class and confusion matrix', () => {
@@ -200,7 +216,7 @@ describe('sous (command line)', () => {
 
   test('Ctrl-C stops after the current step with a checkpoint (exit 130); --resume finishes the run', async () => {
     const out = join(tmp, 'sigint');
-    const child = spawn(process.execPath, [MAIN, 'train', FASHION, ...SMALL, 'model=cnn', 'trainer.epochs=3', `out_dir=${out}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'train', FASHION, ...SMALL, 'model=cnn', 'trainer.epochs=3', `out_dir=${out}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: ENV() });
     let err = '';
     child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
     const code = await new Promise<number | null>((resolve) => {
@@ -233,7 +249,7 @@ describe('sous (command line)', () => {
     const total = reference.size;
     const killAt = 5 + Math.floor(Math.random() * (total - 10));
     const out = join(tmp, 'killed');
-    const child = spawn(process.execPath, [MAIN, 'train', FASHION, ...args, `out_dir=${out}`], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, [MAIN, 'train', FASHION, ...args, `out_dir=${out}`], { cwd: ROOT, stdio: 'ignore', env: ENV() });
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => {
       const timer = setInterval(() => {
         const [dir] = runDirs(out);
@@ -253,6 +269,14 @@ describe('sous (command line)', () => {
     for (const [step, loss] of reference) assert.equal(losses.get(step), loss, `step ${step} (killed at ~${killAt})`);
     assert.equal(JSON.parse(readFileSync(join(dir!, 'run.json'), 'utf8')).status, 'completed');
     assert.equal(JSON.parse(readFileSync(join(dir!, 'run.json'), 'utf8')).resumed.length, 1);
+    // the store dropped what the killed process logged after its checkpoint: each step once, the same losses
+    const store = RunStore.open(join(tmp, 'runs.db'));
+    try {
+      const stored = store.metrics(JSON.parse(readFileSync(join(dir!, 'run.json'), 'utf8')).id, 'train/loss_step');
+      assert.deepEqual(stored.map((m) => [m.step, m.value]), [...reference.entries()]);
+    } finally {
+      store.close();
+    }
   });
 
   test('--resume refuses overrides, and a folder that is not a run', () => {
