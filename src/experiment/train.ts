@@ -8,7 +8,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { torch } from '../torch/index.js';
+import { torch, type Tensor } from '../torch/index.js';
 import type * as nn from '../nn/index.js';
 import { loadConfig, validateConfig, toYaml, parseYaml, ConfigError, type ConfigObject, type ConfigValue } from '../config/index.js';
 import { Trainer, RunFolder, gitInfo, environment, loadCheckpoint, disposeSnapshot, ConfusionMatrix, PerClassAccuracy, type Callback, type FitResult, type Metrics, type RunRecord } from '../train/index.js';
@@ -112,6 +112,26 @@ async function openTracking(run: RunFolder, cfg: ExperimentConfig, exp: LoadedEx
     process.stderr.write(`sous: the run is not recorded in the store ${where} (${e instanceof Error ? e.message : String(e)}); its folder ${run.dir} has everything\n`);
     return null;
   }
+}
+
+/** The first `n` validation (else test) samples, the same every epoch: what the prediction grids show. */
+async function fixedBatch(data: ExperimentData, n: number): Promise<{ inputs: Tensor; targets: Tensor } | null> {
+  const split = data.tensors?.val ?? data.tensors?.test;
+  if (split !== undefined) {
+    const k = Math.min(n, split.inputs.shape[0]!);
+    return { inputs: split.inputs.narrow(0, 0, k).clone().keep(), targets: split.targets.narrow(0, 0, k).clone().keep() };
+  }
+  const loader = data.val ?? data.test;
+  if (loader === undefined) return null;
+  loader.setEpoch(0);
+  for await (const b of loader as AsyncIterable<{ inputs: Tensor; targets: Tensor }>) {
+    const k = Math.min(n, b.inputs.shape[0]!);
+    const out = { inputs: b.inputs.narrow(0, 0, k).clone().keep(), targets: b.targets.narrow(0, 0, k).clone().keep() };
+    b.inputs.dispose();
+    b.targets.dispose();
+    return out;
+  }
+  return null;
 }
 
 /** Sets the final layer's bias to the log class prior of the training split (torch's generator left as it was). */
@@ -241,6 +261,8 @@ export async function trainRun(configPath: string | null, overrides: readonly st
       tracked?.event(e.type, e.message, e, { step: e.step });
     },
   };
+  const fixed = await fixedBatch(data, 16);
+  const media = fixed === null ? [] : [new track.MediaCallback({ dir: run.dir, inputs: fixed.inputs, targets: fixed.targets, classes: data.classes, tracked })];
   const trainer = new Trainer({
     model, optimizer, loss,
     ...schedule,
@@ -248,7 +270,7 @@ export async function trainRun(configPath: string | null, overrides: readonly st
     maxEpochs: cfg.trainer.epochs,
     metrics: buildMetrics(cfg, data.classes.length),
     checkpointDir: run.checkpoints,
-    callbacks: [logger, ...(opts.callbacks ?? [])],
+    callbacks: [logger, ...media, ...(opts.callbacks ?? [])],
     meta: { run: run.id },
   });
   opts.onTrainer?.(trainer);
@@ -278,6 +300,8 @@ export async function trainRun(configPath: string | null, overrides: readonly st
     tracked?.finish('failed');
     throw e;
   } finally {
+    fixed?.inputs.dispose();
+    fixed?.targets.dispose();
     await data.close();
     optimizer.dispose();
   }

@@ -3,6 +3,7 @@
 // metrics. metrics.jsonl records carry no clock time, so wall times are spread over the steps
 // between run.json's `started` and `ended`; good enough for TensorBoard's relative-time axis.
 
+import { PNG } from 'pngjs';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -54,6 +55,41 @@ const seconds = (iso: unknown): number | undefined => {
 };
 
 /**
+ * The run's media (src/track/media.ts): prediction grids as images, parameter histograms (from their
+ * bins: each bin's centre repeated by its count, which TensorBoard re-bins) at each epoch's step.
+ */
+function media(run: RunFolder, writer: EventFileWriter, wallTime: (step: number) => number | undefined): void {
+  const dir = run.path('media');
+  if (!existsSync(dir)) return;
+  const epochSteps = new Map<number, number>();
+  const histPath = join(dir, 'histograms.jsonl');
+  if (existsSync(histPath)) {
+    for (const line of readFileSync(histPath, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      let h: { epoch: number; step: number; name: string; min: number; max: number; counts: number[] };
+      try {
+        h = JSON.parse(line);
+      } catch {
+        continue; // a line cut by a kill
+      }
+      epochSteps.set(h.epoch, h.step);
+      const width = (h.max - h.min) / h.counts.length;
+      const values: number[] = [];
+      h.counts.forEach((c, i) => { for (let k = 0; k < c; k++) values.push(h.min + (i + 0.5) * width); });
+      writer.histogram(`weights/${h.name}`, values, h.step, 'exponential', wallTime(h.step));
+    }
+  }
+  for (const name of readdirSync(dir).sort()) {
+    const m = /^predictions-epoch-(\d+)\.png$/.exec(name);
+    if (!m) continue;
+    const bytes = readFileSync(join(dir, name));
+    const png = PNG.sync.read(bytes);
+    const step = epochSteps.get(Number(m[1]) - 1) ?? Number(m[1]);
+    writer.image('predictions', bytes, png.height, png.width, 4, step, wallTime(step));
+  }
+}
+
+/**
  * Writes `<outDir>/events.out.tfevents.*.sous` (outDir defaults to `<runDir>/tensorboard`), replacing
  * an earlier export there. Scalars: step records give `train/loss_step` and `lr`; epoch records give
  * every numeric key (`epoch`, `seconds`, `train/loss`, `val/accuracy`...) at the record's step.
@@ -94,6 +130,7 @@ export function exportRunToTensorBoard(runDir: string, outDir?: string): ExportR
         for (const [k, v] of Object.entries(r)) if (num(v) && !['kind', 'step', 'epoch', 'seconds'].includes(k)) metrics[k] = v;
       }
     }
+    media(run, writer, wallTime);
     // test metrics exist only in run.json: log them at the last step so the HParams table finds them
     const result = record.result as { test?: Record<string, unknown> | null } | undefined;
     for (const [k, v] of Object.entries(result?.test ?? {})) {

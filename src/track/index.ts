@@ -9,3 +9,4 @@ export { frameRecord, readRecords, type TFRecord } from './tfrecord.js';
 export { RunStore, type RunStoreOptions, type RunInfo, type NewRun, type MetricRow, type EventRow, type ArtifactRow, type ListRunsOptions, type MarkCrashedOptions } from './store.js';
 export { Run, init, type InitOptions, type LogOptions } from './run.js';
 export { MIGRATIONS, SCHEMA_VERSION, SchemaError, type Migration } from './schema.js';
+export { MediaCallback, histogram as parameterHistogram, type MediaOptions, type Histogram as ParameterHistogram } from './media.js';

@@ -168,6 +168,12 @@ describe('sous (command line)', () => {
     const steps = events.filter((e) => e.values.some((v) => v.tag === 'train/loss_step')).length;
     assert.equal(steps, stepLosses(runDir).size);
     assert.ok(events.some((e) => e.values.some((v) => v.plugin?.name === 'hparams')));
+    // media: a prediction grid per epoch (image events) and parameter histograms
+    for (const f of ['predictions-epoch-001.png', 'predictions-epoch-002.png', 'histograms.jsonl']) assert.ok(existsSync(join(runDir, 'media', f)), f);
+    const images = events.flatMap((e) => e.values.filter((v) => v.tag === 'predictions' && v.image));
+    assert.equal(images.length, 2);
+    assert.ok(tags.has('weights/layers.1.weight') || [...tags].some((t) => t.startsWith('weights/')), [...tags].join(', '));
+    assert.ok(events.some((e) => e.values.some((v) => v.histo !== undefined)));
   });
 
   test('sous predict classifies image files with the run preprocessing; an unreadable file is reported, the rest still classified', () => {

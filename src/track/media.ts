@@ -1,0 +1,88 @@
+// Media during training (the seeds look at predictions as training goes): every epoch, the model's
+// predictions on a fixed batch as a PNG grid captioned "predicted/true", and a histogram of every
+// parameter's values. Files go to <run>/media/; the store records the images as artifacts and the
+// histograms as events, and the TensorBoard export picks both up.
+
+import { mkdirSync, appendFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { torch, type Tensor } from '../torch/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { gridPng } from '../checks/figures.js';
+import type { Callback, EpochEnd, Trainer } from '../train/index.js';
+import type { Run } from './run.js';
+
+export interface MediaOptions {
+  /** the run folder: files go to <dir>/media/ */
+  dir: string;
+  /** a fixed batch (inputs as the model takes them, class-index targets); kept by the caller */
+  inputs: Tensor;
+  targets: Tensor;
+  classes: readonly string[];
+  /** every how many epochs (default 1) */
+  every?: number;
+  /** bins of the parameter histograms (default 30) */
+  bins?: number;
+  /** the run in the store, to record artifacts and histogram events */
+  tracked?: Run | null;
+}
+
+export interface Histogram {
+  epoch: number;
+  step: number;
+  name: string;
+  min: number;
+  max: number;
+  counts: number[];
+}
+
+/** A histogram of a tensor's values: `bins` equal-width bins over [min, max]. */
+export function histogram(t: Tensor, bins: number): { min: number; max: number; counts: number[] } {
+  return torch.noGrad(() => torch.tidy(() => {
+    const x = t.detach().float().reshape(-1);
+    const min = x.min().item();
+    const max = x.max().item();
+    const counts = Array.from(torch.histc(x, { bins, min, max: max > min ? max : min + 1 }).toArray() as Float32Array, Math.round);
+    return { min, max, counts };
+  }));
+}
+
+export class MediaCallback implements Callback {
+  private readonly media: string;
+  constructor(private readonly o: MediaOptions) {
+    this.media = join(o.dir, 'media');
+  }
+
+  onEpochEnd(trainer: Trainer, e: EpochEnd): void {
+    if (e.epoch % (this.o.every ?? 1) !== 0) return;
+    mkdirSync(this.media, { recursive: true });
+    const name = `predictions-epoch-${String(e.epoch + 1).padStart(3, '0')}.png`;
+    const path = join(this.media, name);
+    const png = this.predictionsPng(trainer);
+    writeFileAtomic(path, (fd) => { writeSync(fd, png); });
+    this.o.tracked?.artifact(`media/${name}`, path, 'image');
+    const hists: Histogram[] = [];
+    for (const [pname, p] of trainer.model.namedParameters()) hists.push({ epoch: e.epoch, step: e.step, name: pname, ...histogram(p, this.o.bins ?? 30) });
+    appendFileSync(join(this.media, 'histograms.jsonl'), hists.map((h) => `${JSON.stringify(h)}\n`).join(''));
+    for (const h of hists) this.o.tracked?.event('histogram', h.name, h, { step: e.step });
+  }
+
+  /** The fixed batch with "predicted/true" captions (a wrong prediction is marked with '!'). */
+  private predictionsPng(trainer: Trainer): Uint8Array {
+    const model = trainer.model;
+    const was = model.training;
+    model.eval();
+    try {
+      const pred = torch.noGrad(() => torch.tidy(() => {
+        const device = model.parameters()[0]?.device ?? 'cpu';
+        const out = model.call(this.o.inputs.to(device)) as Tensor;
+        return Array.from(out.argmax(1).to('cpu').toArray() as BigInt64Array, Number);
+      }));
+      const truth = Array.from(this.o.targets.to('cpu').toArray() as BigInt64Array, Number);
+      const short = (c: number) => (this.o.classes[c] ?? String(c)).slice(0, 4);
+      const labels = pred.map((p, i) => `${p === truth[i] ? '' : '!'}${short(p)}/${short(truth[i]!)}`);
+      return gridPng(this.o.inputs, { labels, cols: 8 });
+    } finally {
+      model.train(was);
+    }
+  }
+}
