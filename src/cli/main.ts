@@ -6,6 +6,7 @@ import { evalCommand } from './eval.js';
 import { predictCommand } from './predict.js';
 import { doctorCommand } from './doctor.js';
 import { exportCommand } from './export.js';
+import { boardCommand } from './board.js';
 import { EXIT, EXIT_CODES_HELP, isUserError } from './exit.js';
 
 const HELP = `usage: sous <command> [options]
@@ -19,6 +20,7 @@ commands:
   doctor    run the training recipe's checks on a config: data, loss at init, batch independence,
             dead layers, overfitting one batch, a learning-rate range test...
   export    write a run as TensorBoard event files
+  board     the web dashboard of the recorded runs (loopback, http://127.0.0.1:6006)
 
 sous <command> --help tells more about each.
 
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   predict: predictCommand,
   doctor: doctorCommand,
   export: exportCommand,
+  board: boardCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,422 @@
+// The sous board's page: a plain ES module, no framework and no build step. Hash routes:
+//   #/                      the runs table (filter, status, tag, sort by a metric, select to compare)
+//   #/run/<id>              one run: curves (EMA smoothing, log axis), events, config, artifacts
+//   #/compare?ids=a,b       selected runs: overlaid curves with a legend, config diff
+// Live updates come from /api/live (Server-Sent Events). Stable hooks for browser tests:
+// #runs-table tr[data-run-id], svg.chart[data-key] path.curve[data-key][data-points], #compare-legend.
+/* global document, window, fetch, EventSource, localStorage, location, URLSearchParams, requestAnimationFrame, setTimeout, clearTimeout, Node, CSS */
+
+const SVG = 'http://www.w3.org/2000/svg';
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+const view = () => document.getElementById('view');
+const state = { page: null, runId: null, run: null, curves: {}, compare: null, selected: new Set(), keys: [] };
+const prefs = loadPrefs();
+
+function loadPrefs() {
+  try {
+    return { smoothing: 0.6, log: false, ...JSON.parse(localStorage.getItem('sous-board') ?? '{}') };
+  } catch {
+    return { smoothing: 0.6, log: false };
+  }
+}
+function savePrefs() {
+  try { localStorage.setItem('sous-board', JSON.stringify(prefs)); } catch { /* private mode */ }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'text') e.textContent = String(v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+function svg(tag, attrs = {}) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
+  return e;
+}
+async function api(path) {
+  const res = await fetch(path);
+  const body = await res.json().catch(() => ({ error: `${res.status} ${res.statusText}` }));
+  if (!res.ok) throw new Error(body.error ?? `${res.status}`);
+  return body;
+}
+function showError(e) {
+  const box = document.getElementById('error');
+  box.textContent = e instanceof Error ? e.message : String(e);
+  box.hidden = false;
+  setTimeout(() => { box.hidden = true; }, 6000);
+}
+/** a JSON metric value back to a number: null is NaN, 'Infinity' strings are infinities */
+const num = (v) => (v === null ? NaN : typeof v === 'string' ? Number(v) : v);
+function fmt(v) {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+const time = (t) => (t ? new Date(t * 1000).toLocaleString() : '');
+function duration(r) {
+  const s = (r.ended ?? Date.now() / 1000) - r.started;
+  return s < 120 ? `${s.toFixed(0)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`;
+}
+const statusBadge = (s) => el('span', { class: 'status', 'data-status': s, text: s });
+
+// ---- charts -----------------------------------------------------------------------------------
+/** TensorBoard's debiased EMA; NaNs stay NaN and do not poison the average */
+function ema(values, w) {
+  if (!(w > 0)) return values;
+  const out = new Array(values.length);
+  let last = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) { out[i] = v; continue; }
+    last = last * w + (1 - w) * v;
+    n++;
+    out[i] = last / (1 - w ** n);
+  }
+  return out;
+}
+
+/** the SVG path of a curve (breaks at NaN, infinities and, on a log axis, values <= 0) and its point count */
+function pathOf(steps, values, x, y, log) {
+  let d = '';
+  let pen = false;
+  let points = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v) || (log && v <= 0)) { pen = false; continue; }
+    d += `${pen ? 'L' : 'M'}${x(steps[i]).toFixed(1)},${y(v).toFixed(1)}`;
+    pen = true;
+    points++;
+  }
+  return { d, points };
+}
+
+/**
+ * An inline SVG line chart of one metric. series: [{ id, label, color, steps, values (numbers) }].
+ */
+function lineChart(key, series, { smoothing = 0, log = false } = {}) {
+  const W = 480, H = 260, L = 52, R = 10, T = 10, B = 28;
+  const root = svg('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, 'data-key': key, role: 'img', 'aria-label': key });
+  let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity;
+  for (const s of series) {
+    for (let i = 0; i < s.steps.length; i++) {
+      xmin = Math.min(xmin, s.steps[i]); xmax = Math.max(xmax, s.steps[i]);
+      const v = s.values[i];
+      if (Number.isFinite(v) && (!log || v > 0)) { ymin = Math.min(ymin, v); ymax = Math.max(ymax, v); }
+    }
+  }
+  if (!Number.isFinite(xmin)) { xmin = 0; xmax = 1; }
+  if (xmax === xmin) xmax = xmin + 1;
+  if (!Number.isFinite(ymin)) { ymin = log ? 1 : 0; ymax = log ? 10 : 1; }
+  if (ymax === ymin) { ymax += Math.abs(ymax) * 0.05 || 1; ymin -= log ? ymin * 0.05 : Math.abs(ymin) * 0.05 || 1; }
+  const ty = log ? Math.log10 : (v) => v;
+  const [a, b] = [ty(ymin), ty(ymax)];
+  const x = (s) => L + ((s - xmin) / (xmax - xmin)) * (W - L - R);
+  const y = (v) => T + (1 - (ty(v) - a) / (b - a)) * (H - T - B);
+  const grid = svg('g', { class: 'grid' });
+  for (let i = 0; i <= 4; i++) {
+    const gy = T + (i / 4) * (H - T - B);
+    const value = log ? 10 ** (b - (i / 4) * (b - a)) : ymax - (i / 4) * (ymax - ymin);
+    grid.append(svg('line', { x1: L, x2: W - R, y1: gy, y2: gy }));
+    const t = svg('text', { x: L - 4, y: gy + 3, 'text-anchor': 'end' });
+    t.textContent = fmt(Number(value.toPrecision(3)));
+    grid.append(t);
+    const sx = xmin + (i / 4) * (xmax - xmin);
+    const tx = svg('text', { x: x(sx), y: H - 8, 'text-anchor': 'middle' });
+    tx.textContent = fmt(Math.round(sx));
+    grid.append(tx);
+  }
+  root.append(grid);
+  for (const s of series) {
+    if (smoothing > 0) {
+      const raw = pathOf(s.steps, s.values, x, y, log);
+      root.append(svg('path', { class: 'raw', d: raw.d, stroke: s.color }));
+    }
+    const sm = pathOf(s.steps, ema(s.values, smoothing), x, y, log);
+    const p = svg('path', { class: 'curve', d: sm.d, stroke: s.color, 'data-key': key, 'data-run-id': s.id, 'data-points': sm.points });
+    const title = svg('title');
+    title.textContent = `${s.label}: ${sm.points} points`;
+    p.append(title);
+    root.append(p);
+  }
+  return root;
+}
+
+function chartControls(onChange) {
+  const slider = el('input', { type: 'range', id: 'smoothing', min: 0, max: 0.99, step: 0.01, value: prefs.smoothing });
+  const label = el('span', { id: 'smoothing-value', text: prefs.smoothing });
+  slider.addEventListener('input', () => { prefs.smoothing = Number(slider.value); label.textContent = slider.value; savePrefs(); onChange(); });
+  const logBox = el('input', { type: 'checkbox', id: 'log-axis', checked: prefs.log });
+  logBox.addEventListener('change', () => { prefs.log = logBox.checked; savePrefs(); onChange(); });
+  return el('div', { class: 'toolbar' }, el('label', {}, 'smoothing (EMA) ', slider, ' ', label), el('label', {}, logBox, ' log y axis'));
+}
+
+function keyPicker(keys, chosen, onChange) {
+  return el('div', { class: 'keys', id: 'metric-keys' }, keys.map((k) => {
+    const box = el('input', { type: 'checkbox', 'data-key': k, checked: chosen.has(k) });
+    box.addEventListener('change', () => { if (box.checked) chosen.add(k); else chosen.delete(k); onChange(); });
+    return el('label', {}, box, ' ', k);
+  }));
+}
+
+// ---- runs table -------------------------------------------------------------------------------
+const listQuery = { q: '', status: '', tag: '', sort: '', reduce: 'last', order: 'desc' };
+
+async function runsPage() {
+  state.page = 'runs';
+  const v = view();
+  v.dataset.page = 'runs';
+  v.replaceChildren();
+  const filter = el('input', { type: 'search', id: 'runs-filter', placeholder: 'filter by name', value: listQuery.q });
+  const status = el('select', { id: 'runs-status' }, el('option', { value: '', text: 'any status' }),
+    ['running', 'completed', 'early_stopped', 'max_steps', 'diverged', 'interrupted', 'failed', 'crashed'].map((s) => el('option', { value: s, text: s, selected: listQuery.status === s })));
+  const tag = el('input', { type: 'search', id: 'runs-tag', placeholder: 'tag', value: listQuery.tag });
+  const sort = el('select', { id: 'runs-sort' }, el('option', { value: '', text: 'newest first' }));
+  const reduce = el('select', { id: 'runs-reduce' }, ['last', 'min', 'max'].map((r) => el('option', { value: r, text: r, selected: listQuery.reduce === r })));
+  const order = el('select', { id: 'runs-order' }, ['desc', 'asc'].map((o) => el('option', { value: o, text: o, selected: listQuery.order === o })));
+  const compare = el('button', { id: 'compare-selected', type: 'button', text: 'compare selected' });
+  compare.addEventListener('click', () => { location.hash = `#/compare?ids=${[...state.selected].map(encodeURIComponent).join(',')}`; });
+  const table = el('table', { id: 'runs-table' });
+  v.append(el('div', { class: 'toolbar' }, filter, status, tag, el('label', {}, 'sort by ', sort), reduce, order, compare), table);
+  const refresh = () => loadRuns(table, compare).catch(showError);
+  let debounce;
+  filter.addEventListener('input', () => { listQuery.q = filter.value; clearTimeout(debounce); debounce = setTimeout(refresh, 200); });
+  tag.addEventListener('input', () => { listQuery.tag = tag.value; clearTimeout(debounce); debounce = setTimeout(refresh, 200); });
+  status.addEventListener('change', () => { listQuery.status = status.value; refresh(); });
+  sort.addEventListener('change', () => { listQuery.sort = sort.value; refresh(); });
+  reduce.addEventListener('change', () => { listQuery.reduce = reduce.value; refresh(); });
+  order.addEventListener('change', () => { listQuery.order = order.value; refresh(); });
+  api('/api/keys').then(({ keys }) => {
+    for (const k of keys) sort.append(el('option', { value: k, text: k, selected: listQuery.sort === k }));
+  }).catch(showError);
+  await loadRuns(table, compare);
+}
+
+async function loadRuns(table, compare) {
+  const p = new URLSearchParams();
+  if (listQuery.q) p.set('q', listQuery.q);
+  if (listQuery.status) p.set('status', listQuery.status);
+  if (listQuery.tag.trim()) p.set('tag', listQuery.tag.trim());
+  if (listQuery.sort) { p.set('sort', listQuery.sort); p.set('reduce', listQuery.reduce); }
+  p.set('order', listQuery.order);
+  const { runs } = await api(`/api/runs?${p}`);
+  const sortKey = listQuery.sort;
+  table.replaceChildren(el('thead', {}, el('tr', {},
+    el('th', {}, ''), el('th', { text: 'name' }), el('th', { text: 'project' }), el('th', { text: 'status' }), el('th', { text: 'tags' }),
+    el('th', { text: 'started' }), el('th', { text: 'duration' }), sortKey ? el('th', { 'data-sort-key': sortKey, text: `${sortKey} (${listQuery.reduce})` }) : null)));
+  const body = el('tbody');
+  for (const r of runs) {
+    const box = el('input', { type: 'checkbox', class: 'select-run', 'data-run-id': r.id, checked: state.selected.has(r.id) });
+    box.addEventListener('change', () => { if (box.checked) state.selected.add(r.id); else state.selected.delete(r.id); compare.disabled = state.selected.size < 1; });
+    body.append(el('tr', { 'data-run-id': r.id, 'data-status': r.status },
+      el('td', {}, box),
+      el('td', {}, el('a', { href: `#/run/${encodeURIComponent(r.id)}`, text: r.name })),
+      el('td', { text: r.project }),
+      el('td', { class: 'status-cell' }, statusBadge(r.status)),
+      el('td', {}, r.tags.map((t) => el('span', { class: 'tag', text: t }))),
+      el('td', { text: time(r.started) }),
+      el('td', { class: 'num', text: duration(r) }),
+      sortKey ? el('td', { class: 'num sort-value', text: r.sortValue === null ? '—' : fmt(num(r.sortValue)) }) : null));
+  }
+  if (runs.length === 0) body.append(el('tr', {}, el('td', { colspan: 8, class: 'muted', text: 'no runs match' })));
+  table.append(body);
+  compare.disabled = state.selected.size < 1;
+}
+
+// ---- one run ----------------------------------------------------------------------------------
+async function runPage(id) {
+  state.page = 'run';
+  state.runId = id;
+  const v = view();
+  v.dataset.page = 'run';
+  v.replaceChildren(el('p', { class: 'muted', text: 'loading…' }));
+  const detail = await api(`/api/runs/${encodeURIComponent(id)}`);
+  state.run = detail;
+  const chosen = new Set(detail.keys.slice(0, 8));
+  state.curves = await fetchCurves(id, detail.keys);
+  const r = detail.run;
+  const charts = el('div', { class: 'charts', id: 'charts' });
+  const draw = () => drawRunCharts(charts, chosen);
+  state.redraw = draw;
+  const page = el('div', { id: 'run-page', 'data-run-id': r.id },
+    el('h1', {}, r.name, ' ', el('span', { id: 'run-status' }, statusBadge(r.status))),
+    el('p', { class: 'muted' }, `${r.id} · ${r.project} · started ${time(r.started)} · ${duration(r)}`, r.git?.commit ? ` · git ${r.git.commit.slice(0, 10)}${r.git.dirty ? ' (dirty)' : ''}` : '', ' ', r.tags.map((t) => el('span', { class: 'tag', text: t }))),
+    el('section', {}, el('h2', { text: 'metrics' }), keyPicker(detail.keys, chosen, draw), chartControls(draw), charts),
+    el('section', {}, el('h2', { text: 'summary' }), kvTable('summary-table', r.summary)),
+    el('section', {}, el('h2', { text: 'events' }), eventsList(detail.events)),
+    el('section', {}, el('h2', { text: 'config' }), kvTable('config-table', flatten(r.config))),
+    el('section', {}, el('h2', { text: 'artifacts' }), artifactsList(detail.artifacts)),
+    el('section', {}, el('h2', { text: 'environment' }), el('pre', { id: 'environment', text: JSON.stringify({ seed: r.seed, git: r.git, host: r.host, environment: r.environment, data: r.data }, null, 2) })));
+  v.replaceChildren(page);
+  draw();
+}
+
+async function fetchCurves(id, keys) {
+  if (keys.length === 0) return {};
+  const out = {};
+  for (let i = 0; i < keys.length; i += 50) {
+    const part = await api(`/api/runs/${encodeURIComponent(id)}/metrics?keys=${keys.slice(i, i + 50).map(encodeURIComponent).join(',')}&max=1000`);
+    for (const [k, c] of Object.entries(part)) out[k] = { steps: c.steps, values: c.values.map(num), total: c.total };
+  }
+  return out;
+}
+
+function drawRunCharts(container, chosen) {
+  container.replaceChildren();
+  for (const key of [...chosen].sort()) {
+    const c = state.curves[key] ?? { steps: [], values: [] };
+    container.append(el('figure', { class: 'chart-box', 'data-key': key }, el('figcaption', { text: key }),
+      lineChart(key, [{ id: state.runId, label: key, color: COLORS[0], steps: c.steps, values: c.values }], { smoothing: prefs.smoothing, log: prefs.log })));
+  }
+  if (chosen.size === 0) container.append(el('p', { class: 'muted', text: 'choose metrics above' }));
+}
+
+function flatten(obj, prefix = '', out = {}) {
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) out[prefix] = obj;
+  return out;
+}
+
+function kvTable(id, obj) {
+  const entries = Object.entries(obj ?? {});
+  if (entries.length === 0) return el('p', { id, class: 'muted', text: 'none' });
+  return el('table', { id }, el('tbody', {}, entries.map(([k, v]) => el('tr', { 'data-key': k }, el('th', { text: k }), el('td', { text: fmt(v) })))));
+}
+
+function eventsList(events) {
+  if (events.length === 0) return el('p', { id: 'events', class: 'muted', text: 'no events' });
+  return el('ul', { id: 'events' }, events.map((e) => el('li', { 'data-type': e.type },
+    el('span', { class: 'muted', text: `${time(e.time)}${e.step === null ? '' : ` · step ${e.step}`} · ` }), el('b', { text: e.type }), ` ${e.message}`,
+    e.data === null ? null : el('pre', { class: 'muted', text: JSON.stringify(e.data) }))));
+}
+
+function artifactsList(artifacts) {
+  if (artifacts.length === 0) return el('p', { id: 'artifacts', class: 'muted', text: 'no artifacts' });
+  const doctor = artifacts.find((a) => a.url && (a.name === 'doctor.html' || /(^|[\\/])doctor\.html$/i.test(a.path)));
+  return el('div', { id: 'artifacts', class: 'artifacts' },
+    doctor?.url ? el('p', {}, el('a', { id: 'doctor-link', href: doctor.url, target: '_blank', rel: 'noopener', text: 'doctor report (doctor.html)' })) : null,
+    el('ul', {}, artifacts.map((a) => el('li', { 'data-artifact': a.name },
+      a.url ? el('a', { href: a.url, target: '_blank', rel: 'noopener', text: a.name }) : el('span', { text: a.name }),
+      el('span', { class: 'muted', text: ` ${a.kind} · ${a.bytes === null ? 'folder' : `${a.bytes} bytes`} · ${a.path}` }),
+      a.url && /\.png$/i.test(a.path) ? el('img', { src: a.url, alt: a.name, loading: 'lazy' }) : null))));
+}
+
+// ---- compare ----------------------------------------------------------------------------------
+async function comparePage(params) {
+  state.page = 'compare';
+  const v = view();
+  v.dataset.page = 'compare';
+  const ids = (params.get('ids') ?? '').split(',').filter(Boolean);
+  if (ids.length === 0) {
+    v.replaceChildren(el('div', { id: 'compare-page' }, el('p', { text: 'select runs in the ' }, el('a', { href: '#/', text: 'runs table' }), ' to compare them.')));
+    return;
+  }
+  v.replaceChildren(el('p', { class: 'muted', text: 'loading…' }));
+  const data = await api(`/api/compare?ids=${ids.map(encodeURIComponent).join(',')}&max=1000`);
+  state.compare = data;
+  const color = Object.fromEntries(data.runs.map((r, i) => [r.id, COLORS[i % COLORS.length]]));
+  const chosen = new Set(data.keys.slice(0, 6));
+  const charts = el('div', { class: 'charts', id: 'compare-charts' });
+  const draw = () => {
+    charts.replaceChildren();
+    for (const key of [...chosen].sort()) {
+      const series = data.runs.filter((r) => data.curves[r.id]?.[key]).map((r) => {
+        const c = data.curves[r.id][key];
+        return { id: r.id, label: r.name, color: color[r.id], steps: c.steps, values: c.values.map(num) };
+      });
+      charts.append(el('figure', { class: 'chart-box', 'data-key': key }, el('figcaption', { text: key }), lineChart(key, series, { smoothing: prefs.smoothing, log: prefs.log })));
+    }
+  };
+  state.redraw = draw;
+  const legend = el('ul', { id: 'compare-legend', class: 'legend' }, data.runs.map((r) => el('li', { 'data-run-id': r.id },
+    el('span', { class: 'swatch', style: `background:${color[r.id]}` }), el('a', { href: `#/run/${encodeURIComponent(r.id)}`, text: r.name }), ' ', statusBadge(r.status))));
+  const diff = data.configDiff.length === 0 ? el('p', { id: 'config-diff', class: 'muted', text: 'the configs are the same' })
+    : el('table', { id: 'config-diff' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'config key' }), data.runs.map((r) => el('th', { style: `color:${color[r.id]}`, text: r.name })))),
+      el('tbody', {}, data.configDiff.map((d) => el('tr', { 'data-key': d.key }, el('th', { text: d.key }), data.runs.map((r) => el('td', { text: fmt(d.values[r.id]) }))))));
+  v.replaceChildren(el('div', { id: 'compare-page', 'data-run-ids': data.runs.map((r) => r.id).join(',') },
+    el('h1', { text: `compare ${data.runs.length} runs` }), legend,
+    el('section', {}, el('h2', { text: 'metrics' }), keyPicker(data.keys, chosen, draw), chartControls(draw), charts),
+    el('section', {}, el('h2', { text: 'config diff' }), diff)));
+  draw();
+}
+
+// ---- live updates -----------------------------------------------------------------------------
+let redrawQueued = false;
+function queueRedraw() {
+  if (redrawQueued || !state.redraw) return;
+  redrawQueued = true;
+  requestAnimationFrame(() => { redrawQueued = false; state.redraw?.(); });
+}
+
+function startLive() {
+  const badge = document.getElementById('live-status');
+  const source = new EventSource(`/api/live?since=${Math.floor(Date.now() / 1000)}`);
+  source.addEventListener('open', () => { badge.dataset.state = 'on'; badge.textContent = 'live: on'; });
+  source.addEventListener('error', () => { badge.dataset.state = 'off'; badge.textContent = 'live: reconnecting'; });
+  source.addEventListener('metrics', (ev) => {
+    const msg = JSON.parse(ev.data);
+    if (state.page === 'run' && msg.runs[state.runId]) {
+      for (const [key, c] of Object.entries(msg.runs[state.runId])) {
+        const cur = (state.curves[key] ??= { steps: [], values: [], total: 0 });
+        cur.steps.push(...c.steps);
+        cur.values.push(...c.values.map(num));
+        cur.total += c.steps.length;
+        if (!state.run.keys.includes(key)) state.run.keys.push(key);
+      }
+      queueRedraw();
+    } else if (state.page === 'compare' && state.compare) {
+      let touched = false;
+      for (const r of state.compare.runs) {
+        for (const [key, c] of Object.entries(msg.runs[r.id] ?? {})) {
+          const cur = (state.compare.curves[r.id][key] ??= { steps: [], values: [] });
+          cur.steps.push(...c.steps);
+          cur.values.push(...c.values);
+          touched = true;
+        }
+      }
+      if (touched) queueRedraw();
+    }
+  });
+  source.addEventListener('runs', (ev) => {
+    const { runs } = JSON.parse(ev.data);
+    for (const r of runs) {
+      const row = document.querySelector(`#runs-table tr[data-run-id="${CSS.escape(r.id)}"]`);
+      if (row) {
+        row.dataset.status = r.status;
+        row.querySelector('.status-cell')?.replaceChildren(statusBadge(r.status));
+      } else if (state.page === 'runs') {
+        route(); // a new run: reload the table
+        return;
+      }
+      if (state.page === 'run' && r.id === state.runId) document.getElementById('run-status')?.replaceChildren(statusBadge(r.status));
+    }
+  });
+}
+
+// ---- routing ----------------------------------------------------------------------------------
+async function route() {
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const [path, query = ''] = hash.split('?');
+  state.redraw = null;
+  try {
+    if (path.startsWith('/run/')) await runPage(decodeURIComponent(path.slice(5)));
+    else if (path === '/compare') await comparePage(new URLSearchParams(query));
+    else await runsPage();
+  } catch (e) {
+    view().replaceChildren(el('p', { id: 'page-error', class: 'muted', text: e instanceof Error ? e.message : String(e) }));
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();
+startLive();
