@@ -368,9 +368,14 @@ function startLive() {
     if (state.page === 'run' && msg.runs[state.runId]) {
       for (const [key, c] of Object.entries(msg.runs[state.runId])) {
         const cur = (state.curves[key] ??= { steps: [], values: [], total: 0 });
-        cur.steps.push(...c.steps);
-        cur.values.push(...c.values.map(num));
-        cur.total += c.steps.length;
+        // the page's own fetch may already hold points the stream sends again: keep steps past its last one
+        const lastStep = cur.steps.length ? cur.steps[cur.steps.length - 1] : -Infinity;
+        c.steps.forEach((step, i) => {
+          if (step <= lastStep) return;
+          cur.steps.push(step);
+          cur.values.push(num(c.values[i]));
+          cur.total += 1;
+        });
         if (!state.run.keys.includes(key)) state.run.keys.push(key);
       }
       queueRedraw();
@@ -379,9 +384,13 @@ function startLive() {
       for (const r of state.compare.runs) {
         for (const [key, c] of Object.entries(msg.runs[r.id] ?? {})) {
           const cur = (state.compare.curves[r.id][key] ??= { steps: [], values: [] });
-          cur.steps.push(...c.steps);
-          cur.values.push(...c.values);
-          touched = true;
+          const lastStep = cur.steps.length ? cur.steps[cur.steps.length - 1] : -Infinity;
+          c.steps.forEach((step, i) => {
+            if (step <= lastStep) return;
+            cur.steps.push(step);
+            cur.values.push(c.values[i]);
+            touched = true;
+          });
         }
       }
       if (touched) queueRedraw();
