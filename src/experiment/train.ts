@@ -243,6 +243,8 @@ export async function trainRun(configPath: string | null, overrides: readonly st
 
   const every = cfg.trainer.checkpoint_every;
   const tracked = await openTracking(run, cfg, exp, opts.resume !== undefined ? resumeStep : undefined);
+  const doctorPage = run.path('doctor/doctor.html');
+  if (tracked && opts.resume === undefined && existsSync(doctorPage)) tracked.artifact('doctor.html', doctorPage, 'report');
   const logger: Callback = {
     onBatchEnd: (_t, b) => {
       if (!b.stepped) return;
@@ -253,7 +255,10 @@ export async function trainRun(configPath: string | null, overrides: readonly st
     },
     onEpochEnd: (_t, e) => {
       run.append('metrics.jsonl', { kind: 'epoch', step: e.step, epoch: e.epoch, seconds: e.seconds, best: e.best, ...e.metrics });
-      tracked?.log({ ...e.metrics, 'epoch/seconds': e.seconds }, { step: e.step, epoch: e.epoch });
+      // system metrics beside the model's: memory and throughput, per epoch
+      const system: Record<string, number> = { 'system/rss_mib': process.memoryUsage().rss / 2 ** 20, 'system/samples_per_s': e.seconds > 0 ? data.sizes.train / e.seconds : 0 };
+      if (cfg.device.startsWith('cuda')) system['system/cuda_allocated_mib'] = torch.cuda.memoryAllocated() / 2 ** 20;
+      tracked?.log({ ...e.metrics, 'epoch/seconds': e.seconds, ...system }, { step: e.step, epoch: e.epoch });
       tracked?.flush();
     },
     onEvent: (_t, e) => {

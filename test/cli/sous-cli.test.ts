@@ -137,6 +137,10 @@ describe('sous (command line)', () => {
       assert.deepEqual(stored.map((m) => [m.step, m.value]), [...losses.entries()]);
       assert.equal(store.metrics(rec.id, 'val/accuracy').length, 2);
       assert.equal(store.metrics(rec.id, 'test/accuracy')[0]!.value, rec.result.test['test/accuracy']);
+      assert.equal(store.metrics(rec.id, 'system/rss_mib').length, 2);
+      assert.ok(store.metrics(rec.id, 'system/samples_per_s').every((m) => m.value > 0));
+      const artifacts = store.artifacts(rec.id).map((a) => a.name);
+      for (const a of ['doctor.html', 'media/predictions-epoch-001.png', 'best.safetensors']) assert.ok(artifacts.includes(a), `${a} in ${artifacts.join(', ')}`);
     } finally {
       store.close();
     }
