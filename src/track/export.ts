@@ -76,7 +76,7 @@ function media(run: RunFolder, writer: EventFileWriter, wallTime: (step: number)
       const width = (h.max - h.min) / h.counts.length;
       const values: number[] = [];
       h.counts.forEach((c, i) => { for (let k = 0; k < c; k++) values.push(h.min + (i + 0.5) * width); });
-      writer.histogram(`weights/${h.name}`, values, h.step, 'exponential', wallTime(h.step));
+      writer.histogram(h.name.startsWith('grad/') ? `gradients/${h.name.slice(5)}` : `weights/${h.name}`, values, h.step, 'exponential', wallTime(h.step));
     }
   }
   for (const name of readdirSync(dir).sort()) {

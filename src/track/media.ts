@@ -1,7 +1,8 @@
 // Media during training (the seeds look at predictions as training goes): every epoch, the model's
-// predictions on a fixed batch as a PNG grid captioned "predicted/true", and a histogram of every
-// parameter's values. Files go to <run>/media/; the store records the images as artifacts and the
-// histograms as events, and the TensorBoard export picks both up.
+// predictions on a fixed batch as a PNG grid captioned "predicted/true", and histograms of every
+// parameter's values and of its gradient at the epoch's last step. Files go to <run>/media/; the
+// store records the images as artifacts and the histograms as events, and the TensorBoard export
+// picks both up.
 
 import { mkdirSync, appendFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +53,18 @@ export class MediaCallback implements Callback {
     this.media = join(o.dir, 'media');
   }
 
+  private gradHists: Histogram[] = [];
+
+  /** Gradient histograms of the epoch's last optimizer step (the only moment the gradients exist). */
+  onBeforeStep(trainer: Trainer, info: { step: number; epoch: number; batch: number; batches: number }): void {
+    if (info.batch !== info.batches - 1 || info.epoch % (this.o.every ?? 1) !== 0) return;
+    this.gradHists = [];
+    for (const [pname, p] of trainer.model.namedParameters()) {
+      const g = p.grad;
+      if (g !== null) this.gradHists.push({ epoch: info.epoch, step: info.step + 1, name: `grad/${pname}`, ...histogram(g, this.o.bins ?? 30) });
+    }
+  }
+
   onEpochEnd(trainer: Trainer, e: EpochEnd): void {
     if (e.epoch % (this.o.every ?? 1) !== 0) return;
     mkdirSync(this.media, { recursive: true });
@@ -62,6 +75,8 @@ export class MediaCallback implements Callback {
     this.o.tracked?.artifact(`media/${name}`, path, 'image');
     const hists: Histogram[] = [];
     for (const [pname, p] of trainer.model.namedParameters()) hists.push({ epoch: e.epoch, step: e.step, name: pname, ...histogram(p, this.o.bins ?? 30) });
+    hists.push(...this.gradHists.filter((h) => h.epoch === e.epoch));
+    this.gradHists = [];
     appendFileSync(join(this.media, 'histograms.jsonl'), hists.map((h) => `${JSON.stringify(h)}\n`).join(''));
     for (const h of hists) this.o.tracked?.event('histogram', h.name, h, { step: e.step });
   }

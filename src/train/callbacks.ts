@@ -51,6 +51,8 @@ export interface Callback {
   onFitStart?(trainer: Trainer): void | Promise<void>;
   onEpochStart?(trainer: Trainer, epoch: number): void | Promise<void>;
   onBatchStart?(trainer: Trainer, info: { step: number; epoch: number; batch: number; batches: number }): void | Promise<void>;
+  /** after backward (and accumulation), before clipping and the optimizer step: the gradients are there to read */
+  onBeforeStep?(trainer: Trainer, info: { step: number; epoch: number; batch: number; batches: number }): void | Promise<void>;
   onBatchEnd?(trainer: Trainer, info: BatchEnd): void | Promise<void>;
   onValidationEnd?(trainer: Trainer, metrics: Metrics): void | Promise<void>;
   onEpochEnd?(trainer: Trainer, info: EpochEnd): void | Promise<void>;

@@ -352,6 +352,8 @@ export class Trainer {
         micro++;
         let stepped = false;
         if (micro === accumulate || this.batchInEpoch === nBatches) {
+          // the gradients exist only here, between backward and the step's zeroGrad
+          for (const c of this.opts.callbacks) await c.onBeforeStep?.(this, { step: this.step, epoch: this.epoch, batch: b, batches: nBatches });
           const ok = this.optimizerStep();
           micro = 0;
           stepped = true;

@@ -178,6 +178,7 @@ describe('sous (command line)', () => {
     assert.equal(images.length, 2);
     assert.ok(tags.has('weights/layers.1.weight') || [...tags].some((t) => t.startsWith('weights/')), [...tags].join(', '));
     assert.ok(events.some((e) => e.values.some((v) => v.histo !== undefined)));
+    assert.ok([...tags].some((t) => t.startsWith('gradients/')), 'gradient histograms');
   });
 
   test('sous predict classifies image files with the run preprocessing; an unreadable file is reported, the rest still classified', () => {
