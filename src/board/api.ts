@@ -15,7 +15,8 @@ const KEYS_MAX = 100;
 
 /** An error with its HTTP status; the message goes to the client as {error}. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  /** extra fields sent with {error} (e.g. the names a 404 could have been) */
+  constructor(readonly status: number, message: string, readonly extra?: Record<string, unknown>) {
     super(message);
     this.name = 'HttpError';
   }
@@ -119,6 +120,69 @@ export function runApi(store: RunStore, id: string, q: URLSearchParams): unknown
   const run = getRunOr404(store, id);
   const artifacts: ArtifactItem[] = store.artifacts(id).map((a) => ({ ...a, url: a.bytes === null ? null : artifactUrl(id, a.name) }));
   return { run, keys: store.metricKeys(id), events: store.events(id), artifacts };
+}
+
+export interface HistogramPoint {
+  epoch: number;
+  step: number;
+  min: number;
+  max: number;
+  counts: number[];
+}
+
+export interface HistogramName {
+  name: string;
+  /** 'gradients' for names under grad/ (the media callback's gradient histograms), else 'weights' */
+  kind: 'weights' | 'gradients';
+  /** how many epochs recorded it */
+  epochs: number;
+}
+
+const finiteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** A histogram event's data as the media callback writes it ({epoch, step, name, min, max, counts}); undefined when malformed. */
+function histogramData(data: unknown, eventStep: number | null): (HistogramPoint & { name: string }) | undefined {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const d = data as Record<string, unknown>;
+  if (typeof d.name !== 'string' || d.name === '' || !finiteNumber(d.min) || !finiteNumber(d.max) || !Array.isArray(d.counts)) return undefined;
+  if (d.counts.length === 0 || !d.counts.every(finiteNumber)) return undefined;
+  const step = finiteNumber(d.step) ? d.step : eventStep;
+  if (!finiteNumber(d.epoch) || step === null) return undefined;
+  return { name: d.name, epoch: d.epoch, step, min: d.min, max: d.max, counts: d.counts as number[] };
+}
+
+/**
+ * GET /api/runs/:id/histograms: without name, { names: [{ name, kind, epochs }] } (weights first, then
+ * gradients, each in the order the run recorded them); with name=<param>, { name, kind, series:
+ * [{ epoch, step, min, max, counts }] } in epoch order (an epoch recorded twice, as after a resume,
+ * keeps its last histogram). An unknown name is a 404 that lists the names.
+ */
+export function histogramsApi(store: RunStore, id: string, q: URLSearchParams): { names: HistogramName[] } | { name: string; kind: HistogramName['kind']; series: HistogramPoint[] } {
+  known(q, ['name']);
+  const name = one(q, 'name');
+  if (name !== undefined && name === '') throw bad('name: give a parameter name (e.g. name=layers.0.weight), or leave name out for the list of names');
+  if (name !== undefined && name.length > 256) throw bad('name: a parameter name is at most 256 characters');
+  getRunOr404(store, id);
+  const byName = new Map<string, Map<number, HistogramPoint>>();
+  for (const e of store.events(id)) {
+    if (e.type !== 'histogram') continue;
+    const h = histogramData(e.data, e.step);
+    if (h === undefined) continue;
+    let epochs = byName.get(h.name);
+    if (epochs === undefined) byName.set(h.name, (epochs = new Map()));
+    epochs.set(h.epoch, { epoch: h.epoch, step: h.step, min: h.min, max: h.max, counts: h.counts });
+  }
+  const kind = (n: string): HistogramName['kind'] => (n.startsWith('grad/') ? 'gradients' : 'weights');
+  const names: HistogramName[] = [...byName].map(([n, epochs]) => ({ name: n, kind: kind(n), epochs: epochs.size }));
+  names.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'weights' ? -1 : 1)); // stable: keeps the recorded order within a kind
+  if (name === undefined) return { names };
+  const epochs = byName.get(name);
+  if (epochs === undefined) {
+    const list = names.map((n) => n.name);
+    const shown = list.length === 0 ? 'this run recorded no histograms' : `the names are ${list.slice(0, 20).join(', ')}${list.length > 20 ? `, … (${list.length} in all)` : ''}`;
+    throw new HttpError(404, `run '${id.slice(0, 80)}' has no histograms named '${name.slice(0, 80)}'; ${shown}`, { names });
+  }
+  return { name, kind: kind(name), series: [...epochs.values()].sort((a, b) => a.epoch - b.epoch || a.step - b.step) };
 }
 
 export interface CurveJson {

@@ -56,6 +56,15 @@ before(async () => {
   a.finish();
   const b = init({ store, id: ids.b, name: 'beta-lr1e-3', project: 'fashion', config: { optim: { lr: 1e-3, name: 'adam' }, model: 'cnn' }, tags: ['baseline', 'sweep'] });
   for (let s = 0; s < 300; s++) b.log({ 'train/loss': 1.5 - s / 1000, 'val/acc': 0.8 + s / 10_000 }, { step: s });
+  // histograms as the media callback records them (a gradient first: the list puts weights first anyway)
+  for (const epoch of [0, 1]) {
+    const step = (epoch + 1) * 150;
+    for (const name of ['grad/layers.0.weight', 'layers.0.weight', 'layers.0.bias']) {
+      const h = { epoch, step, name, min: -1 - epoch, max: 1 + epoch, counts: [epoch, 2, 5 + epoch, 2, 1] };
+      b.event('histogram', name, h, { step });
+    }
+  }
+  b.event('histogram', 'broken', { epoch: 0, name: 'broken', counts: 'nope' }, { step: 1 }); // malformed: skipped
   b.finish('early_stopped');
   const c = init({ store, id: ids.c, name: 'gamma 100%_odd', project: 'other', config: { model: 'mlp' } });
   c.log({ 'train/loss': Number.NaN }, { step: 0 });
@@ -138,6 +147,34 @@ test('/api/runs/:id/metrics: downsampled, extremes and ends kept, NaN as null', 
   assert.deepEqual(all['train/loss']!.values, [null]);
 });
 
+test('/api/runs/:id/histograms: the names with their kind, one series per name, 404s that list the names', async () => {
+  const list = await get(`/api/runs/${ids.b}/histograms`);
+  assert.equal(list.status, 200);
+  assert.deepEqual(list.body, { names: [
+    { name: 'layers.0.weight', kind: 'weights', epochs: 2 },
+    { name: 'layers.0.bias', kind: 'weights', epochs: 2 },
+    { name: 'grad/layers.0.weight', kind: 'gradients', epochs: 2 },
+  ] });
+  const w = await get(`/api/runs/${ids.b}/histograms?name=layers.0.weight`);
+  assert.equal(w.status, 200);
+  assert.deepEqual(w.body, { name: 'layers.0.weight', kind: 'weights', series: [
+    { epoch: 0, step: 150, min: -1, max: 1, counts: [0, 2, 5, 2, 1] },
+    { epoch: 1, step: 300, min: -2, max: 2, counts: [1, 2, 6, 2, 1] },
+  ] });
+  const g = (await get(`/api/runs/${ids.b}/histograms?name=${encodeURIComponent('grad/layers.0.weight')}`)).body as { kind: string; series: { epoch: number }[] };
+  assert.equal(g.kind, 'gradients');
+  assert.deepEqual(g.series.map((h) => h.epoch), [0, 1]);
+  assert.deepEqual((await get(`/api/runs/${ids.a}/histograms`)).body, { names: [] });
+  const unknown = await get(`/api/runs/${ids.b}/histograms?name=layers.9.weight`);
+  assert.equal(unknown.status, 404);
+  const body = unknown.body as { error: string; names: { name: string }[] };
+  assert.match(body.error, /no histograms named 'layers\.9\.weight'; the names are layers\.0\.weight, layers\.0\.bias, grad\/layers\.0\.weight/);
+  assert.deepEqual(body.names.map((n) => n.name), ['layers.0.weight', 'layers.0.bias', 'grad/layers.0.weight']);
+  assert.equal((await get(`/api/runs/${ids.b}/histograms?name=broken`)).status, 404);
+  assert.match(((await get(`/api/runs/${ids.a}/histograms?name=x`)).body as { error: string }).error, /recorded no histograms/);
+  assert.equal((await get('/api/runs/nope/histograms')).status, 404);
+});
+
 test('/api/compare: curves of several runs and the config diff', async () => {
   const r = await get(`/api/compare?ids=${ids.a},${ids.b}&keys=train/loss&max=100`);
   assert.equal(r.status, 200);
@@ -178,6 +215,10 @@ test('bad queries are 400s that name the parameter', async () => {
     ['/api/live?since=yesterday', /since must be a time in Unix seconds/],
     ['/api/runs/%E0%A4%A', /malformed percent-encoding/],
     ['/api/runs?order=asc&order=desc', /order: give it once/],
+    [`/api/runs/${ids.b}/histograms?name=`, /name: give a parameter name/],
+    [`/api/runs/${ids.b}/histograms?name=a&name=b`, /name: give it once/],
+    [`/api/runs/${ids.b}/histograms?param=layers.0.weight`, /unknown query parameter 'param'; this route takes name/],
+    [`/api/runs/${ids.b}/histograms?name=${'x'.repeat(300)}`, /name: a parameter name is at most 256/],
   ];
   for (const [path, pattern] of cases) {
     const r = await raw(path);

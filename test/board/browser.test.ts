@@ -1,14 +1,16 @@
 // The board in a real browser (Debian's chromium driven by playwright-core): the runs table lists
 // the runs, a run page draws the logged curve with every point, the comparison shows both runs and
-// their config difference, and a point logged while the page is open arrives over the live stream.
+// their config difference, a point logged while the page is open arrives over the live stream, and a
+// run with media (3 epoch images, 3 epochs of histograms) gets an image slider and a ridge chart.
 // Screenshots go to test-results/board/.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { startBoard } from '../../src/board/index.js';
 import { init, RunStore } from '../../src/track/index.js';
 import { repoRoot } from '../helpers/oracle.js';
@@ -21,6 +23,14 @@ let board: Awaited<ReturnType<typeof startBoard>>;
 let browser: Browser;
 let page: Page;
 const ids: string[] = [];
+let mediaId: string;
+
+/** A small solid-color PNG (w×h) as the media callback would write one per epoch. */
+function png(w: number, h: number, rgb: [number, number, number]): Buffer {
+  const img = new PNG({ width: w, height: h });
+  for (let i = 0; i < w * h; i++) img.data.set([...rgb, 255], i * 4);
+  return PNG.sync.write(img);
+}
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no chromium at ${CHROMIUM}: bash scripts/setup.sh installs Debian's chromium (or set SOUS_CHROMIUM)`);
@@ -34,6 +44,21 @@ before(async () => {
     run.finish('completed');
     ids.push(run.id);
   }
+  // a run with media: predictions-epoch-001..003.png and three epochs of histograms of one parameter
+  const media = init({ store, name: 'cnn-media', project: 'vision', config: {}, tags: ['browser-test'] });
+  for (let epoch = 0; epoch < 3; epoch++) {
+    const step = (epoch + 1) * 10;
+    media.log({ 'train/loss': 1 / (epoch + 1) }, { step });
+    const file = join(dir, `predictions-epoch-${String(epoch + 1).padStart(3, '0')}.png`);
+    writeFileSync(file, png(24 + 8 * epoch, 16, [60 * epoch, 120, 200 - 60 * epoch]));
+    media.artifact(`media/predictions-epoch-${String(epoch + 1).padStart(3, '0')}.png`, file, 'image');
+    const name = 'layers.1.weight';
+    const spread = 1 - epoch * 0.3;
+    media.event('histogram', name, { epoch, step, name, min: -spread, max: spread, counts: [1, 4, 9 + epoch * 3, 4, 1] }, { step });
+    media.event('histogram', `grad/${name}`, { epoch, step, name: `grad/${name}`, min: -0.1, max: 0.1, counts: [2, 5, 2] }, { step });
+  }
+  media.finish('completed');
+  mediaId = media.id;
   store.close();
   board = await startBoard({ store: db, port: 0, log: () => {} });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -47,11 +72,11 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the runs table lists both runs', async () => {
+test('the runs table lists the runs', async () => {
   await page.goto(`${board.url}#/`);
   await page.waitForSelector('#runs-table tr[data-run-id]');
   const rows = await page.$$eval('#runs-table tr[data-run-id]', (trs) => trs.map((tr) => [tr.getAttribute('data-run-id'), tr.getAttribute('data-status')]));
-  assert.deepEqual(rows.map((r) => r[0]).sort(), [...ids].sort());
+  assert.deepEqual(rows.map((r) => r[0]).sort(), [...ids, mediaId].sort());
   assert.ok(rows.every((r) => r[1] === 'completed'));
   await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
 });
@@ -75,6 +100,30 @@ test('the comparison shows both runs in the legend and optim.lr in the config di
   const curves = await page.$$eval('svg.chart path.curve[data-key="train/loss"]', (ps) => ps.map((p) => p.getAttribute('data-run-id')));
   assert.deepEqual([...curves].sort(), [...ids].sort());
   await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
+});
+
+test('media: the image slider steps back to the first epoch; the histogram chart has one ridge per epoch', async () => {
+  await page.goto(`${board.url}#/run/${mediaId}`);
+  await page.waitForSelector('#image-view[data-index="2"]'); // the newest by default
+  assert.equal(await page.getAttribute('#image-view', 'data-name'), 'media/predictions-epoch-003.png');
+  assert.equal(await page.textContent('#image-label'), 'epoch 3 of 3');
+  await page.fill('#image-slider', '0');
+  await page.waitForSelector('#image-view[data-index="0"]');
+  assert.equal(await page.getAttribute('#image-view', 'data-name'), 'media/predictions-epoch-001.png');
+  assert.equal(await page.textContent('#image-label'), 'epoch 1 of 3');
+  await page.waitForFunction(`(() => { const i = document.querySelector('#image-view'); return i.complete && i.naturalWidth > 0; })()`, undefined, { timeout: 5_000 });
+  assert.equal(await page.$eval('#image-view', (i) => (i as unknown as { naturalWidth: number }).naturalWidth), 24);
+  // histograms: the weights come first in the picker
+  await page.waitForSelector('svg.histograms[data-name="layers.1.weight"] path.histogram');
+  assert.equal(await page.inputValue('#histogram-param'), 'layers.1.weight');
+  const epochs = await page.$$eval('svg.histograms[data-name="layers.1.weight"] path.histogram', (ps) => ps.map((p) => p.getAttribute('data-epoch')));
+  assert.deepEqual(epochs, ['0', '1', '2']); // the last drawn (in front) is the newest
+  await page.selectOption('#histogram-param', 'grad/layers.1.weight');
+  await page.waitForSelector('svg.histograms[data-name="grad/layers.1.weight"]');
+  assert.equal(await page.locator('svg.histograms[data-name="grad/layers.1.weight"] path.histogram').count(), 3);
+  await page.selectOption('#histogram-param', 'layers.1.weight');
+  await page.waitForSelector('svg.histograms[data-name="layers.1.weight"]');
+  await page.screenshot({ path: join(SHOTS, 'media.png'), fullPage: true });
 });
 
 test('live: a point logged while the run page is open is drawn without a reload', async () => {

@@ -1,9 +1,11 @@
 // The sous board's page: a plain ES module, no framework and no build step. Hash routes:
 //   #/                      the runs table (filter, status, tag, sort by a metric, select to compare)
-//   #/run/<id>              one run: curves (EMA smoothing, log axis), events, config, artifacts
+//   #/run/<id>              one run: curves (EMA smoothing, log axis), images over time (slider),
+//                           histograms over time (ridge chart), events, config, artifacts
 //   #/compare?ids=a,b       selected runs: overlaid curves with a legend, config diff
 // Live updates come from /api/live (Server-Sent Events). Stable hooks for browser tests:
-// #runs-table tr[data-run-id], svg.chart[data-key] path.curve[data-key][data-points], #compare-legend.
+// #runs-table tr[data-run-id], svg.chart[data-key] path.curve[data-key][data-points], #compare-legend,
+// #image-slider, #image-view[data-index][data-name], #histogram-param, svg.histograms[data-name] path.histogram[data-epoch].
 /* global document, window, fetch, EventSource, localStorage, location, URLSearchParams, requestAnimationFrame, setTimeout, clearTimeout, Node, CSS */
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -250,6 +252,8 @@ async function runPage(id) {
     el('h1', {}, r.name, ' ', el('span', { id: 'run-status' }, statusBadge(r.status))),
     el('p', { class: 'muted' }, `${r.id} · ${r.project} · started ${time(r.started)} · ${duration(r)}`, r.git?.commit ? ` · git ${r.git.commit.slice(0, 10)}${r.git.dirty ? ' (dirty)' : ''}` : '', ' ', r.tags.map((t) => el('span', { class: 'tag', text: t }))),
     el('section', {}, el('h2', { text: 'metrics' }), keyPicker(detail.keys, chosen, draw), chartControls(draw), charts),
+    el('section', { id: 'images-section' }, el('h2', { text: 'images over time' }), imagesOverTime(detail.artifacts)),
+    el('section', { id: 'histograms-section' }, el('h2', { text: 'histograms over time' }), histogramsOverTime(id)),
     el('section', {}, el('h2', { text: 'summary' }), kvTable('summary-table', r.summary)),
     el('section', {}, el('h2', { text: 'events' }), eventsList(detail.events)),
     el('section', {}, el('h2', { text: 'config' }), kvTable('config-table', flatten(r.config))),
@@ -292,11 +296,155 @@ function kvTable(id, obj) {
   return el('table', { id }, el('tbody', {}, entries.map(([k, v]) => el('tr', { 'data-key': k }, el('th', { text: k }), el('td', { text: fmt(v) })))));
 }
 
-function eventsList(events) {
-  if (events.length === 0) return el('p', { id: 'events', class: 'muted', text: 'no events' });
-  return el('ul', { id: 'events' }, events.map((e) => el('li', { 'data-type': e.type },
+function eventsList(all) {
+  // histogram events (one per parameter and epoch) are drawn in "histograms over time", not listed
+  const events = all.filter((e) => e.type !== 'histogram');
+  const hidden = all.length - events.length;
+  const note = hidden > 0 ? el('p', { class: 'muted', id: 'events-histograms', text: `${hidden} histogram event${hidden === 1 ? '' : 's'}: see histograms over time` }) : null;
+  if (events.length === 0) return el('div', {}, el('p', { id: 'events', class: 'muted', text: 'no events' }), note);
+  return el('div', {}, el('ul', { id: 'events' }, events.map((e) => el('li', { 'data-type': e.type },
     el('span', { class: 'muted', text: `${time(e.time)}${e.step === null ? '' : ` · step ${e.step}`} · ` }), el('b', { text: e.type }), ` ${e.message}`,
-    e.data === null ? null : el('pre', { class: 'muted', text: JSON.stringify(e.data) }))));
+    e.data === null ? null : el('pre', { class: 'muted', text: JSON.stringify(e.data) })))), note);
+}
+
+// ---- images over time -------------------------------------------------------------------------
+const IMAGE_FILE = /\.(png|jpe?g|gif|webp)$/i;
+/** `media/predictions-epoch-003.png` → { series: 'media/predictions', epoch: 3 }; a name without a number is its own series */
+function imageSeriesOf(name) {
+  const m = /^(.*?)(?:[-_.]?epoch)?[-_.]?(\d+)\.(?:png|jpe?g|gif|webp)$/i.exec(name);
+  if (m && m[1] !== '') return { series: m[1], epoch: Number(m[2]) };
+  return { series: name.replace(IMAGE_FILE, ''), epoch: null };
+}
+
+/** The run's image artifacts grouped into series, each in epoch order (a name recorded twice keeps its last record). */
+function imageSeries(artifacts) {
+  const latest = new Map();
+  for (const a of artifacts) if (a.url && a.kind === 'image' && (IMAGE_FILE.test(a.name) || IMAGE_FILE.test(a.path))) latest.set(a.name, a);
+  const groups = new Map();
+  for (const a of latest.values()) {
+    const { series, epoch } = imageSeriesOf(IMAGE_FILE.test(a.name) ? a.name : a.name + (IMAGE_FILE.exec(a.path)?.[0] ?? ''));
+    if (!groups.has(series)) groups.set(series, []);
+    groups.get(series).push({ ...a, epoch });
+  }
+  for (const items of groups.values()) items.sort((x, y) => (x.epoch ?? -1) - (y.epoch ?? -1) || x.created - y.created);
+  return [...groups].map(([name, items]) => ({ name, items }));
+}
+
+function imagesOverTime(artifacts) {
+  const all = imageSeries(artifacts);
+  // a series with several images first (the ones worth a slider), then by name
+  all.sort((a, b) => (b.items.length > 1) - (a.items.length > 1) || a.name.localeCompare(b.name));
+  if (all.length === 0) return el('p', { id: 'images', class: 'muted', text: 'no image artifacts' });
+  const box = el('div', { id: 'images', class: 'images' });
+  const picker = el('select', { id: 'image-series' }, all.map((g) => el('option', { value: g.name, text: `${g.name} (${g.items.length})` })));
+  const slider = el('input', { type: 'range', id: 'image-slider', min: 0, step: 1 });
+  const label = el('span', { id: 'image-label' });
+  const img = el('img', { id: 'image-view', alt: '' });
+  const caption = el('figcaption', { class: 'muted' });
+  let group = all[0];
+  const show = (i) => {
+    const a = group.items[i];
+    const last = group.items[group.items.length - 1];
+    img.src = a.url;
+    img.alt = a.name;
+    img.dataset.index = String(i);
+    img.dataset.name = a.name;
+    img.dataset.series = group.name;
+    label.textContent = a.epoch === null || last.epoch === null ? `image ${i + 1} of ${group.items.length}` : `epoch ${a.epoch} of ${last.epoch}`;
+    caption.textContent = `${a.name} · ${a.bytes} bytes`;
+  };
+  const choose = () => {
+    group = all.find((g) => g.name === picker.value) ?? all[0];
+    slider.max = String(group.items.length - 1);
+    slider.value = slider.max; // newest by default
+    slider.disabled = group.items.length < 2;
+    show(group.items.length - 1);
+  };
+  slider.addEventListener('input', () => show(Math.min(group.items.length - 1, Math.max(0, Number(slider.value) || 0))));
+  picker.addEventListener('change', choose);
+  box.append(el('div', { class: 'toolbar' }, all.length > 1 ? el('label', {}, 'series ', picker) : el('b', { text: all[0].name }), slider, label),
+    el('figure', { class: 'image-box' }, img, caption));
+  choose();
+  return box;
+}
+
+// ---- histograms over time ---------------------------------------------------------------------
+function histogramsOverTime(runId) {
+  const box = el('div', { id: 'histograms', class: 'histograms-box' }, el('p', { class: 'muted', text: 'loading…' }));
+  const base = `/api/runs/${encodeURIComponent(runId)}/histograms`;
+  api(base).then(({ names }) => {
+    if (names.length === 0) { box.replaceChildren(el('p', { class: 'muted', text: 'no histograms (the media callback records them)' })); return; }
+    const groups = ['weights', 'gradients'].map((kind) => [kind, names.filter((n) => n.kind === kind)]).filter(([, ns]) => ns.length > 0);
+    const picker = el('select', { id: 'histogram-param' }, groups.map(([kind, ns]) => el('optgroup', { label: kind },
+      ns.map((n) => el('option', { value: n.name, 'data-kind': n.kind, text: `${n.name} (${n.epochs} epoch${n.epochs === 1 ? '' : 's'})` })))));
+    const chartBox = el('figure', { class: 'chart-box histogram-chart' });
+    const load = async () => {
+      const name = picker.value;
+      const data = await api(`${base}?name=${encodeURIComponent(name)}`);
+      if (picker.value !== name || state.runId !== runId) return; // a newer choice won
+      chartBox.replaceChildren(el('figcaption', { text: `${data.name} (${data.kind})` }), ridgeChart(data.name, data.series));
+    };
+    picker.addEventListener('change', () => load().catch(showError));
+    box.replaceChildren(el('div', { class: 'toolbar' }, el('label', {}, 'parameter ', picker)), chartBox);
+    return load();
+  }).catch((e) => box.replaceChildren(el('p', { class: 'muted', text: `histograms: ${e instanceof Error ? e.message : String(e)}` })));
+  return box;
+}
+
+/**
+ * TensorBoard's "offset" histogram view: one ridge per epoch, value on the x axis, the oldest epoch at
+ * the back (top, light) and the newest in front (bottom, dark). Heights share one scale.
+ */
+function ridgeChart(name, series) {
+  const W = 560, H = 320, L = 12, R = 70, T = 10, B = 28;
+  const root = svg('svg', { class: 'histograms', viewBox: `0 0 ${W} ${H}`, 'data-name': name, role: 'img', 'aria-label': `histograms of ${name}` });
+  if (series.length === 0) return root;
+  let xmin = Infinity, xmax = -Infinity, cmax = 0;
+  for (const h of series) {
+    xmin = Math.min(xmin, h.min);
+    xmax = Math.max(xmax, h.max);
+    for (const c of h.counts) cmax = Math.max(cmax, c);
+  }
+  if (xmax === xmin) { xmin -= Math.abs(xmin) * 0.05 || 1; xmax += Math.abs(xmax) * 0.05 || 1; }
+  if (cmax <= 0) cmax = 1;
+  const plotH = H - T - B;
+  const ridge = series.length === 1 ? plotH : Math.max(plotH * 0.35, plotH / series.length * 1.5);
+  const gap = series.length === 1 ? 0 : (plotH - ridge) / (series.length - 1);
+  const x = (v) => L + ((v - xmin) / (xmax - xmin)) * (W - L - R);
+  const grid = svg('g', { class: 'grid' });
+  for (let i = 0; i <= 4; i++) {
+    const v = xmin + (i / 4) * (xmax - xmin);
+    grid.append(svg('line', { x1: x(v), x2: x(v), y1: T, y2: H - B }));
+    const t = svg('text', { x: x(v), y: H - 8, 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' });
+    t.textContent = fmt(Number(v.toPrecision(3)));
+    grid.append(t);
+  }
+  root.append(grid);
+  const labelEvery = Math.max(1, Math.ceil(series.length / 10));
+  series.forEach((h, i) => {
+    const baseline = T + ridge + i * gap;
+    const n = h.counts.length;
+    // a constant tensor is one spike at its value
+    const width = h.max > h.min ? (h.max - h.min) / n : 0;
+    const yOf = (c) => baseline - (c / cmax) * ridge;
+    let d = `M${x(h.min).toFixed(1)},${baseline.toFixed(1)}`;
+    h.counts.forEach((c, b) => { d += `L${x(h.min + (b + 0.5) * width).toFixed(1)},${yOf(c).toFixed(1)}`; });
+    d += `L${x(h.min + n * width).toFixed(1)},${baseline.toFixed(1)}Z`;
+    // older epochs light, newer dark (drawn later: in front)
+    const t = series.length === 1 ? 1 : i / (series.length - 1);
+    const light = Math.round(78 - 50 * t);
+    const p = svg('path', { class: 'histogram', d, 'data-epoch': h.epoch, 'data-step': h.step, stroke: `hsl(24, 85%, ${light - 12}%)`, fill: `hsl(24, 85%, ${light}%)` });
+    const title = svg('title');
+    title.textContent = `epoch ${h.epoch + 1} · step ${h.step} · min ${fmt(h.min)} · max ${fmt(h.max)} · ${h.counts.reduce((a, b) => a + b, 0)} values`;
+    p.append(title);
+    root.append(p);
+    if (i % labelEvery === 0 || i === series.length - 1) {
+      const lab = svg('text', { x: W - R + 6, y: baseline + 3, class: 'epoch-label' });
+      lab.textContent = `epoch ${h.epoch + 1}`;
+      root.append(lab);
+    }
+  });
+  return root;
 }
 
 function artifactsList(artifacts) {
