@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-yaml python3-scipy dataset-fashion-mnist chromium g++ make python3)
+PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-yaml python3-scipy python3-skimage dataset-fashion-mnist chromium g++ make python3)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

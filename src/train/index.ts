@@ -7,3 +7,4 @@ export { LossWatch, WHEELS_DEFAULTS, wheelsOptions, type WheelsOptions } from '.
 export * from './metrics.js';
 export { RunFolder, type RunRecord, type RunStatus } from './run-folder.js';
 export { gitInfo, environment, type GitInfo, type Environment } from './run-info.js';
+export { psnr, ssim, ssimWindow, psnrMetric, ssimMetric, ImageQualityMetric, type ImageScores, type PsnrOptions, type SsimOptions, type SsimPreset } from './image-metrics.js';
