@@ -1,47 +1,11 @@
-// Shared helpers of the basic model checks: running a check with its clock and error capture,
-// batches on the model's device, saving and restoring what a check's forward passes change (module
+// Shared helpers of the basic model checks: batches on the model's device, saving and restoring what a check's forward passes change (module
 // modes, buffers such as BatchNorm's running statistics, the random generator), names of layers.
 
 import { torch, Tensor, type DeviceLike } from '../../../torch/index.js';
 import type { AnyModule } from '../../../nn/module.js';
-import type { Check, CheckResult, DoctorContext, Evidence, Verdict } from '../../types.js';
-import { timer } from '../../context.js';
+import type { DoctorContext } from '../../types.js';
 
-/** What a check's body returns: the result without its id, title, group and clock. */
-export interface Finding {
-  verdict: Verdict;
-  summary: string;
-  evidence: Evidence;
-  fix?: string;
-}
-
-/** Builds a Check whose run times the body and turns a throw into an 'error' result. */
-export function defineCheck(meta: Omit<Check, 'run' | 'group'>, body: (ctx: DoctorContext) => Promise<Finding> | Finding): Check {
-  return {
-    ...meta,
-    group: 'model',
-    async run(ctx: DoctorContext): Promise<CheckResult> {
-      const done = timer();
-      let f: Finding;
-      try {
-        f = await body(ctx);
-      } catch (e) {
-        const msg = e instanceof Error ? e.message : String(e);
-        f = {
-          verdict: 'error',
-          summary: `the check could not run: ${msg.split('\n')[0]}`,
-          evidence: { error: msg },
-          fix: 'see the error; the model, loss or step raised it on a training batch',
-        };
-      }
-      return {
-        id: meta.id, title: meta.title, group: 'model', verdict: f.verdict, summary: f.summary, evidence: f.evidence,
-        ...(f.fix !== undefined && f.verdict !== 'pass' && f.verdict !== 'skip' ? { fix: f.fix } : {}),
-        seconds: done(),
-      };
-    },
-  };
-}
+export { defineCheck, type Finding } from '../../define.js';
 
 /** The device of the model's first parameter or buffer ('cpu' when it has none). */
 export function modelDevice(model: AnyModule): DeviceLike {

@@ -6,41 +6,21 @@ import { PNG } from 'pngjs';
 import { torch, type Tensor } from '../../../torch/index.js';
 import type * as nn from '../../../nn/index.js';
 import type { Optimizer } from '../../../optim/index.js';
-import { standardStep, timer } from '../../context.js';
-import type { Check, CheckResult, DoctorContext, Evidence, Figure, StepFn, Verdict } from '../../types.js';
+import { standardStep } from '../../context.js';
+import type { Check, DoctorContext, StepFn } from '../../types.js';
+import { defineCheck as define, type Finding } from '../../define.js';
 
-/** What a check's body returns; `defineCheck` adds the id, title, group and seconds. */
-export interface Finding {
-  verdict: Verdict;
-  summary: string;
-  evidence: Evidence;
-  fix?: string;
-  figures?: Figure[];
-}
+export type { Finding } from '../../define.js';
 
 /**
  * A model check whose body runs with every global state saved and restored afterwards (RNG,
  * ctx.model's parameters, buffers, gradients and modes), and whose exceptions become 'error'.
  */
 export function defineCheck(meta: Pick<Check, 'id' | 'title' | 'cost'>, body: (ctx: DoctorContext) => Promise<Finding>): Check {
-  return {
-    ...meta,
-    group: 'model',
-    async run(ctx: DoctorContext): Promise<CheckResult> {
-      const done = timer();
-      let f: Finding;
-      try {
-        f = await preserveState(ctx, () => body(ctx));
-      } catch (e) {
-        const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-        f = { verdict: 'error', summary: `${meta.id} could not run: ${msg}`, evidence: { error: msg } };
-      }
-      return { id: meta.id, title: meta.title, group: 'model', ...f, seconds: done() };
-    },
-  };
+  return define(meta, body, preserveState);
 }
 
-/** Runs fn and puts back the RNG state and ctx.model's weights, buffers, gradients and modes. */
+/** Runs fn, then puts back the RNG, ctx.model's weights, buffers, gradients and modes, and grad mode. */
 export async function preserveState<T>(ctx: DoctorContext, fn: () => Promise<T>): Promise<T> {
   const rng = torch.getRngState().keep();
   const model = ctx.model;
