@@ -102,8 +102,8 @@ function checkFloatInput(fn: string, input: unknown, what: string): asserts inpu
   }
 }
 
-/** The shape that `shape` broadcasts to against `to`, or null when they do not broadcast. */
-function broadcastShape(a: readonly number[], b: readonly number[]): number[] | null {
+/** The shape two shapes broadcast to, or null when they do not broadcast. */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | null {
   const n = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {

@@ -20,6 +20,7 @@ import { torch, type Tensor } from '../../../torch/index.js';
 import type { AnyModule } from '../../../nn/module.js';
 import type { DoctorContext } from '../../types.js';
 import { batchOn, defineCheck, firstTensor, num, preserving, round, type Finding } from './util.js';
+import { broadcastShape } from '../../../nn/loss.js';
 
 const BATCH = 16;
 /** Input scales of the bound probe: a squashed output stays inside its bound whatever the input. */
@@ -82,17 +83,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function broadcast(a: readonly number[], b: readonly number[]): number[] | null {
-  const n = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1;
-    const y = b[b.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return null;
-    out.push(Math.max(x, y));
-  }
-  return out;
-}
 
 const shp = (s: readonly number[]) => `[${s.join(', ')}]`;
 
@@ -189,7 +179,7 @@ function regression(out: Tensor, gradFn: string | null, probed: Range, scaled: b
     return { verdict: 'warn', summary: `regression targets are ${targets.dtype}, not floating point`, evidence, fix: `convert the targets with targets.to('${out.dtype}')` };
   }
   if (!sameShape(out.shape, targets.shape)) {
-    const b = broadcast(out.shape, targets.shape);
+    const b = broadcastShape(out.shape, targets.shape);
     const elementwise = out.numel() === targets.numel();
     evidence.broadcastShape = b;
     const summary = b !== null
