@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets Sous up on a Debian machine: system packages (libtorch, PyTorch as the test oracle, the
-# Fashion-MNIST data set, a C++ toolchain; torchvision for the data benchmark), npm packages, the libtorch addon and the TypeScript build.
+# Fashion-MNIST data set, a C++ toolchain; torchvision for the data benchmark; scipy and scikit-image
+# as metric oracles; chromium for the dashboard tests; PostgreSQL, whose server the store's tests
+# start on loopback), npm packages, the libtorch addon and the TypeScript build.
 # Safe to run again: each step skips what is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-yaml python3-scipy python3-skimage dataset-fashion-mnist chromium g++ make python3)
+PACKAGES=(libtorch-dev python3-torch python3-torchvision python3-yaml python3-scipy python3-skimage dataset-fashion-mnist chromium postgresql g++ make python3)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -258,11 +258,7 @@ export function compareApi(store: RunStore, q: URLSearchParams): unknown {
 export function keysApi(store: RunStore, q: URLSearchParams): { keys: string[] } {
   known(q, ['project']);
   const project = one(q, 'project');
-  const runs = store.db.prepare(project ? 'SELECT id FROM runs WHERE project = ?' : 'SELECT id FROM runs').all(...(project ? [project] : [])) as { id: string }[];
-  const stmt = store.db.prepare('SELECT DISTINCT key FROM metrics WHERE run_id = ?');
-  const keys = new Set<string>();
-  for (const r of runs) for (const row of stmt.all(r.id) as { key: string }[]) keys.add(row.key);
-  return { keys: [...keys].sort() };
+  return { keys: store.projectMetricKeys(project || undefined) };
 }
 
 export function parseSince(q: URLSearchParams): number | undefined {

@@ -1,7 +1,7 @@
 // `sous board`: a small web dashboard over the run store, on node:http with no dependencies.
 //
-// The server opens the store read-only (after marking crashed runs once, through a writable handle
-// when the file is writable), serves the page from web/board (index.html, app.js, style.css: found
+// The server opens the store (a SQLite file or a postgres:// URL) read-only, after marking crashed
+// runs once through a writable handle when the store is writable, serves the page from web/board (index.html, app.js, style.css: found
 // from the package root, the first folder above this file holding package.json) and a JSON API under
 // /api. /api/live is a Server-Sent Events stream that sends, every second, the metric points written
 // since the last tick (by rowid) and the runs whose status changed, for live curves of a training run.
@@ -12,12 +12,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RunStore } from '../track/index.js';
+import { isPostgresUrl, RunStore, StoreConnectionError, type RunState } from '../track/index.js';
 import { compareApi, histogramsApi, HttpError, keysApi, listRunsApi, metricsApi, notFound, parseSince, runApi } from './api.js';
 import { jsonValue } from './downsample.js';
 
 export interface BoardOptions {
-  /** the run store's file (default $SOUS_STORE, else .sous/runs.db); it must exist */
+  /** the run store: its SQLite file, which must exist, or a postgres:// URL (default $SOUS_STORE, else .sous/runs.db) */
   store?: string;
   /** the address to listen on (default 127.0.0.1: this machine only) */
   host?: string;
@@ -75,25 +75,6 @@ function decode(segment: string): string {
   }
 }
 
-/** The first rowid of a metric written at or after `since` (rowids follow write order; binary search on wall_time). */
-function firstRowidSince(store: RunStore, since: number): number {
-  const db = store.db;
-  const bounds = db.prepare('SELECT MIN(rowid) AS lo, MAX(rowid) AS hi FROM metrics').get() as { lo: number | null; hi: number | null };
-  if (bounds.lo === null || bounds.hi === null) return 1;
-  const at = db.prepare('SELECT rowid AS id, wall_time AS t FROM metrics WHERE rowid >= ? ORDER BY rowid LIMIT 1');
-  let lo = bounds.lo;
-  let hi = bounds.hi + 1; // the answer is in [lo, hi]
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    const row = at.get(mid) as { id: number; t: number } | undefined;
-    if (row === undefined || row.t >= since) hi = mid;
-    else lo = row.id + 1;
-  }
-  return lo;
-}
-
-interface RunState { id: string; name: string; project: string; status: string; started: number; ended: number | null; heartbeat: number | null }
-
 /** One /api/live client: what it has been sent so far. */
 class LiveFeed {
   private lastRowid: number;
@@ -104,8 +85,8 @@ class LiveFeed {
   constructor(private readonly store: RunStore, since: number | undefined) {
     this.since = since;
     this.lastRowid = since === undefined
-      ? ((store.db.prepare('SELECT MAX(rowid) AS m FROM metrics').get() as { m: number | null }).m ?? 0)
-      : firstRowidSince(store, since) - 1;
+      ? store.lastMetricRowid()
+      : store.firstMetricRowidSince(since) - 1;
   }
 
   get cursor(): number {
@@ -115,7 +96,7 @@ class LiveFeed {
   /** The SSE messages for what changed since the last tick ('' when nothing did). */
   tick(): string {
     let out = '';
-    const states = this.store.db.prepare('SELECT id, name, project, status, started, ended, heartbeat FROM runs').all() as RunState[];
+    const states = this.store.runStates();
     const changed: RunState[] = [];
     for (const s of states) {
       const old = this.runs.get(s.id);
@@ -124,7 +105,7 @@ class LiveFeed {
     }
     this.first = false;
     if (changed.length > 0) out += `event: runs\ndata: ${JSON.stringify({ runs: changed })}\n\n`;
-    const rows = this.store.db.prepare('SELECT rowid AS id, run_id AS run, step, key, value FROM metrics WHERE rowid > ? ORDER BY rowid LIMIT 50000').all(this.lastRowid) as { id: number; run: string; step: number; key: string; value: number | null }[];
+    const rows = this.store.metricsAfterRowid(this.lastRowid, 50_000);
     if (rows.length > 0) {
       const byRun: Record<string, Record<string, { steps: number[]; values: (number | string | null)[] }>> = {};
       for (const r of rows) {
@@ -142,16 +123,20 @@ class LiveFeed {
 
 /** Starts the board; resolves once it listens. */
 export async function startBoard(opts: BoardOptions = {}): Promise<Board> {
-  const file = resolve(opts.store ?? process.env.SOUS_STORE ?? '.sous/runs.db');
+  const location = opts.store ?? process.env.SOUS_STORE ?? '.sous/runs.db';
+  const postgres = isPostgresUrl(location);
+  const file = postgres ? location : resolve(location);
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 6006;
   const liveMs = opts.liveIntervalMs ?? 1000;
   const log = opts.log ?? ((m: string) => process.stderr.write(`sous board: ${m}\n`));
   if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new BoardError(`the port must be an integer from 0 to 65535 (got ${port})`);
-  if (!existsSync(file)) throw new BoardError(`no run store at ${file}: train something first (runs are recorded in .sous/runs.db), or give --store PATH / set SOUS_STORE`);
-  if (!statSync(file).isFile()) throw new BoardError(`${file} is not a file: --store takes the run store's SQLite file`);
+  if (!postgres) {
+    if (!existsSync(file)) throw new BoardError(`no run store at ${file}: train something first (runs are recorded in .sous/runs.db), or give --store PATH (or a postgres:// URL) / set SOUS_STORE`);
+    if (!statSync(file).isFile()) throw new BoardError(`${file} is not a file: --store takes the run store's SQLite file, or a postgres:// URL`);
+  }
 
-  // mark the runs whose process is gone, once, if the file is writable (migrating an older schema too)
+  // mark the runs whose process is gone, once, if the store is writable (migrating an older schema too)
   let crashed: string[] = [];
   try {
     const rw = RunStore.open(file);
@@ -160,7 +145,11 @@ export async function startBoard(opts: BoardOptions = {}): Promise<Board> {
     } finally {
       rw.close();
     }
-  } catch { /* read-only file or folder: show the runs as they are */ }
+  } catch (e) {
+    // a server that cannot be reached or refuses the login: no use trying again read-only
+    if (e instanceof StoreConnectionError) throw new BoardError(e.message);
+    /* a read-only file, folder or database user: show the runs as they are */
+  }
   let store: RunStore;
   try {
     store = RunStore.open(file, { readonly: true });

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { BoardError, startBoard, type Board } from '../board/index.js';
 import { EXIT, UsageError } from './exit.js';
 
-export const BOARD_HELP = `usage: sous board [--store FILE] [--host ADDR] [--port N]
+export const BOARD_HELP = `usage: sous board [--store FILE|URL] [--host ADDR] [--port N]
 
 Serves a dashboard of the runs in the run store: a runs table (filter, sort by a metric, status,
 tags), each run's curves (smoothing, log axis), events, config and artifacts, a comparison of
@@ -12,10 +12,12 @@ selected runs (overlaid curves, config diff), and live curves of running trainin
 Ctrl-C. Runs left 'running' by a process that is gone are marked 'crashed' at start.
 
 options:
-  --store FILE   the run store (default: $SOUS_STORE, else .sous/runs.db)
-  --host ADDR    the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 shares
-                 the board with the network, without any authentication)
-  --port N       the port (default 6006; 0: any free port)
+  --store FILE|URL  the run store: a SQLite file, or a PostgreSQL URL such as
+                    postgres://user:password@host:5432/db (default: $SOUS_STORE, else
+                    .sous/runs.db)
+  --host ADDR       the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0
+                    shares the board with the network, without any authentication)
+  --port N          the port (default 6006; 0: any free port)
 
 The JSON API it serves (/api/runs, /api/runs/:id/metrics, /api/compare, /api/live...) is described
 in docs/board.md.`;
@@ -30,7 +32,7 @@ export async function boardCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${BOARD_HELP}\n`);
     return EXIT.ok;
   }
-  if (positionals.length > 0) throw new UsageError(`sous board takes no positional arguments (got ${positionals.join(' ')}); the store is --store FILE`);
+  if (positionals.length > 0) throw new UsageError(`sous board takes no positional arguments (got ${positionals.join(' ')}); the store is --store FILE or --store postgres://...`);
   let port = 6006;
   if (values.port !== undefined) {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port must be an integer from 0 to 65535 (got '${values.port}')`);

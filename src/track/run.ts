@@ -32,7 +32,10 @@ export interface InitOptions {
   tags?: readonly string[];
   /** the run's folder: relative artifact paths resolve against it */
   dir?: string;
-  /** a store to write to, or the path of its file (default .sous/runs.db); a path is opened and closed by the run */
+  /**
+   * a store to write to, or where it is: a SQLite file (default .sous/runs.db) or a postgres:// URL;
+   * a location is opened and closed by the run
+   */
   store?: string | RunStore;
   seed?: number;
   git?: { commit: string | null; dirty: boolean | null };
@@ -291,7 +294,7 @@ export class Run {
   }
 }
 
-/** Starts a run in the store (default .sous/runs.db): `const run = track.init({ project, config })`. */
+/** Starts a run in the store (default .sous/runs.db; or a postgres:// URL): `const run = track.init({ project, config })`. */
 export function init(opts: InitOptions = {}): Run {
   return new Run(opts);
 }

@@ -1,26 +1,38 @@
-// The run store: one SQLite file (default .sous/runs.db) holding runs, their metrics, events and
-// artifacts, written by any number of processes at once. WAL mode lets readers go on while a writer
-// commits; busy_timeout makes a writer wait for the lock instead of failing with SQLITE_BUSY; every
-// write is one BEGIN IMMEDIATE transaction (taking the write lock up front, where the busy handler
-// applies, rather than upgrading a read lock, where SQLite returns SQLITE_BUSY at once).
+// The run store: runs, their metrics, events and artifacts, written by any number of processes at
+// once. Two backends behind one synchronous API: a SQLite file (default .sous/runs.db) or a
+// PostgreSQL database (a postgres:// URL, e.g. SOUS_STORE=postgres://user:pw@host/db). The schema
+// and the queries are written once, against SqlDriver (sql.ts); postgres.ts makes pg synchronous.
 //
-// better-sqlite3 is loaded on first open, so importing Sous works where the addon is not built.
+// SQLite: WAL mode lets readers go on while a writer commits; busy_timeout makes a writer wait for
+// the lock instead of failing with SQLITE_BUSY; every write is one BEGIN IMMEDIATE transaction
+// (taking the write lock up front, where the busy handler applies, rather than upgrading a read lock,
+// where SQLite returns SQLITE_BUSY at once).
+// PostgreSQL: every write is one READ COMMITTED transaction; metric inserts also hold an advisory
+// lock, so that rowids (an identity column) become visible in increasing order for the board's live
+// feed, as SQLite's do.
+//
+// better-sqlite3, pg and synckit are loaded on first open, so importing Sous works without them.
 
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { RunStatus } from '../train/run-folder.js';
-import { migrate, SCHEMA_VERSION } from './schema.js';
+import { isPostgresUrl, PgDriver } from './postgres.js';
+import { migrate, readSchemaVersion, SCHEMA_VERSION } from './schema.js';
+import { DIALECTS, loadSqlite, SqliteDriver, type SqlDriver, type SqlValue } from './sql.js';
 
 export type { RunStatus };
 
 export interface RunStoreOptions {
-  /** how long a writer waits for another's lock before SQLITE_BUSY (default 5000 ms) */
+  /** how long a writer waits for another's lock before SQLITE_BUSY, or PostgreSQL's lock_timeout (default 5000 ms) */
   busyTimeoutMs?: number;
-  /** open an existing file read-only (no migration; the schema must be current) */
+  /** open an existing store read-only (no migration; the schema must be current) */
   readonly?: boolean;
+  /** PostgreSQL: give up connecting after this long (default 10 000 ms) */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: give up on one query after this long (default 60 000 ms) */
+  queryTimeoutMs?: number;
 }
 
 /** A run as stored (JSON columns parsed; times are Unix epoch seconds). */
@@ -116,24 +128,17 @@ export interface MarkCrashedOptions {
   now?: number;
 }
 
+/** A run's state as the board's live feed polls it. */
+export interface RunState { id: string; name: string; project: string; status: string; started: number; ended: number | null; heartbeat: number | null }
+
+/** A metric point with its rowid (the order points were committed in), for the board's live feed. */
+export interface LiveMetricRow { id: number; run: string; step: number; key: string; value: number | null }
+
 interface RunRowRaw {
   id: string; name: string; project: string; status: string; config: string; seed: number | null;
   git_commit: string | null; git_dirty: number | null; environment: string | null; data: string | null;
   tags: string; started: number; ended: number | null; pid: number | null; host: string | null;
   heartbeat: number | null; summary: string; sort_value?: number | null;
-}
-
-type DatabaseConstructor = new (file: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => Database;
-let BetterSqlite3: DatabaseConstructor | undefined;
-function loadDriver(): DatabaseConstructor {
-  if (BetterSqlite3 === undefined) {
-    try {
-      BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as DatabaseConstructor;
-    } catch (e) {
-      throw new Error(`the run store needs the better-sqlite3 package, which did not load (${(e as Error).message.split('\n')[0]}): run \`npm ci\` (it builds from source with node-gyp when no prebuilt binary can be downloaded; on Debian set npm_config_nodedir=/usr)`);
-    }
-  }
-  return BetterSqlite3;
 }
 
 /** Unix epoch seconds, millisecond precision. */
@@ -168,39 +173,29 @@ function pidAlive(pid: number): boolean {
 }
 
 export class RunStore {
+  /** the SQLite file, or the PostgreSQL URL with its password masked */
   readonly path: string;
   readonly schemaVersion: number;
-  private readonly conn: Database;
-  private readonly st: {
-    insertRun: Statement; insertMetric: Statement; insertEvent: Statement; insertArtifact: Statement;
-    heartbeat: Statement; getRun: Statement; metrics: Statement; events: Statement; artifacts: Statement;
-  };
+  /** the connection, behind the SQL driver both backends share (`?` placeholders) */
+  readonly sql: SqlDriver;
   private closed = false;
 
-  private constructor(path: string, conn: Database, version: number) {
+  private constructor(path: string, sql: SqlDriver, version: number) {
     this.path = path;
-    this.conn = conn;
+    this.sql = sql;
     this.schemaVersion = version;
-    this.st = {
-      insertRun: conn.prepare(`INSERT INTO runs (id, name, project, status, config, seed, git_commit, git_dirty, environment, data, tags, started, pid, host, heartbeat)
-        VALUES (@id, @name, @project, @status, @config, @seed, @git_commit, @git_dirty, @environment, @data, @tags, @started, @pid, @host, @started)`),
-      insertMetric: conn.prepare(`INSERT INTO metrics (run_id, step, epoch, key, value, wall_time) VALUES (?, ?, ?, ?, ?, ?)`),
-      insertEvent: conn.prepare(`INSERT INTO events (run_id, step, type, message, data, time) VALUES (?, ?, ?, ?, ?, ?)`),
-      insertArtifact: conn.prepare(`INSERT INTO artifacts (run_id, name, path, kind, bytes, sha256, created) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      // a run marked crashed that still writes was alive after all
-      heartbeat: conn.prepare(`UPDATE runs SET heartbeat = ?, status = CASE WHEN status = 'crashed' THEN 'running' ELSE status END, ended = CASE WHEN status = 'crashed' THEN NULL ELSE ended END WHERE id = ?`),
-      getRun: conn.prepare(`SELECT * FROM runs WHERE id = ?`),
-      metrics: conn.prepare(`SELECT step, epoch, key, value, wall_time AS wallTime FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, rowid`),
-      events: conn.prepare(`SELECT step, type, message, data, time FROM events WHERE run_id = ? ORDER BY time, rowid`),
-      artifacts: conn.prepare(`SELECT name, path, kind, bytes, sha256, created FROM artifacts WHERE run_id = ? ORDER BY created, rowid`),
-    };
   }
 
-  /** Opens (creating it and its folder if needed) the store at `path`, migrating it to the current schema. */
-  static open(path = '.sous/runs.db', opts: RunStoreOptions = {}): RunStore {
-    const Driver = loadDriver();
-    const memory = path === ':memory:';
-    const file = memory ? path : resolve(path);
+  /**
+   * Opens the store at `location`, migrating it to the current schema: a postgres:// or
+   * postgresql:// URL is a PostgreSQL database; anything else is a SQLite file, created with its
+   * folder if needed.
+   */
+  static open(location = '.sous/runs.db', opts: RunStoreOptions = {}): RunStore {
+    if (isPostgresUrl(location)) return RunStore.openPostgres(location, opts);
+    const Driver = loadSqlite();
+    const memory = location === ':memory:';
+    const file = memory ? location : resolve(location);
     if (!memory && !opts.readonly) mkdirSync(dirname(file), { recursive: true });
     let conn: Database;
     try {
@@ -217,25 +212,49 @@ export class RunStore {
         conn.pragma('synchronous = NORMAL'); // durable at checkpoints; a power cut can lose the last commits, never corrupt
       }
       conn.pragma('foreign_keys = ON');
-      let version: number;
-      if (opts.readonly) {
-        const row = conn.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
-        version = Number(row?.value ?? 0);
-        if (version !== SCHEMA_VERSION) throw new Error(`${file} has run-store schema version ${version}, this Sous reads ${SCHEMA_VERSION}: open it read-write once to migrate`);
-      } else {
-        version = migrate(conn, file);
-      }
-      return new RunStore(file, conn, version);
+      return RunStore.finishOpen(file, new SqliteDriver(conn), opts);
     } catch (e) {
       conn.close();
       throw e;
     }
   }
 
-  /** The better-sqlite3 connection, for queries this class does not offer. */
+  private static openPostgres(url: string, opts: RunStoreOptions): RunStore {
+    const driver = PgDriver.connect(url, {
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.queryTimeoutMs !== undefined ? { queryTimeoutMs: opts.queryTimeoutMs } : {}),
+      lockTimeoutMs: opts.busyTimeoutMs ?? 5000,
+      readonly: opts.readonly === true,
+    });
+    try {
+      return RunStore.finishOpen(driver.where, driver, opts);
+    } catch (e) {
+      driver.close();
+      throw e;
+    }
+  }
+
+  private static finishOpen(where: string, sql: SqlDriver, opts: RunStoreOptions): RunStore {
+    let version: number;
+    if (opts.readonly) {
+      version = readSchemaVersion(sql);
+      if (version !== SCHEMA_VERSION) throw new Error(`${where} has run-store schema version ${version}, this Sous reads ${SCHEMA_VERSION}: open it read-write once to migrate`);
+    } else {
+      version = migrate(sql, where);
+    }
+    return new RunStore(where, sql, version);
+  }
+
+  /** Which backend holds the store. */
+  get backend(): 'sqlite' | 'postgres' {
+    return this.sql.dialect;
+  }
+
+  /** The better-sqlite3 connection of a SQLite store, for queries this class does not offer (`sql` works on both backends). */
   get db(): Database {
     this.check();
-    return this.conn;
+    if (!(this.sql instanceof SqliteDriver)) throw new Error(`store.db is the SQLite connection, and the run store ${this.path} is PostgreSQL: use store.sql (get, all, run with ? placeholders)`);
+    return this.sql.db;
   }
 
   private check(): void {
@@ -245,25 +264,28 @@ export class RunStore {
   createRun(run: NewRun): void {
     this.check();
     const started = run.started ?? nowSeconds();
+    const row: SqlValue[] = [
+      run.id,
+      run.name,
+      run.project,
+      run.status ?? 'running',
+      json(run.config ?? {}, 'config'),
+      run.seed ?? null,
+      run.git?.commit ?? null,
+      run.git?.dirty === undefined || run.git.dirty === null ? null : run.git.dirty ? 1 : 0,
+      run.environment === undefined ? null : json(run.environment, 'environment'),
+      run.data === undefined ? null : json(run.data, 'data'),
+      json(run.tags ?? [], 'tags'),
+      started,
+      run.pid === undefined ? process.pid : run.pid,
+      run.host === undefined ? hostname() : run.host,
+      started, // the heartbeat
+    ];
     try {
-      this.conn.transaction(() => this.st.insertRun.run({
-        id: run.id,
-        name: run.name,
-        project: run.project,
-        status: run.status ?? 'running',
-        config: json(run.config ?? {}, 'config'),
-        seed: run.seed ?? null,
-        git_commit: run.git?.commit ?? null,
-        git_dirty: run.git?.dirty === undefined || run.git.dirty === null ? null : run.git.dirty ? 1 : 0,
-        environment: run.environment === undefined ? null : json(run.environment, 'environment'),
-        data: run.data === undefined ? null : json(run.data, 'data'),
-        tags: json(run.tags ?? [], 'tags'),
-        started,
-        pid: run.pid === undefined ? process.pid : run.pid,
-        host: run.host === undefined ? hostname() : run.host,
-      })).immediate();
+      this.sql.transaction(() => this.sql.run(`INSERT INTO runs (id, name, project, status, config, seed, git_commit, git_dirty, environment, data, tags, started, pid, host, heartbeat)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, row));
     } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`a run with id '${run.id}' is already in ${this.path}`);
+      if (this.sql.isUniqueViolation(e)) throw new Error(`a run with id '${run.id}' is already in ${this.path}`);
       throw e;
     }
   }
@@ -274,19 +296,23 @@ export class RunStore {
    */
   write(runId: string, metrics: readonly MetricRow[], events: readonly EventRow[] = [], heartbeat = nowSeconds()): void {
     this.check();
-    this.conn.transaction(() => {
-      for (const m of metrics) this.st.insertMetric.run(runId, m.step, m.epoch, m.key, Number.isNaN(m.value) ? null : m.value, m.wallTime);
-      for (const e of events) this.st.insertEvent.run(runId, e.step, e.type, e.message, e.data === undefined ? null : json(e.data, `event '${e.type}' data`), e.time);
-      this.st.heartbeat.run(heartbeat, runId);
-    }).immediate();
+    const eventRows = events.map((e) => [runId, e.step, e.type, e.message, e.data === undefined ? null : json(e.data, `event '${e.type}' data`), e.time]);
+    this.sql.transaction(() => {
+      if (metrics.length > 0) {
+        this.sql.serialize('metrics');
+        this.sql.insertMany('metrics', ['run_id', 'step', 'epoch', 'key', 'value', 'wall_time'], metrics.map((m) => [runId, m.step, m.epoch, m.key, Number.isNaN(m.value) ? null : m.value, m.wallTime]));
+      }
+      this.sql.insertMany('events', ['run_id', 'step', 'type', 'message', 'data', 'time'], eventRows);
+      // a run marked crashed that still writes was alive after all
+      this.sql.run(`UPDATE runs SET heartbeat = ?, status = CASE WHEN status = 'crashed' THEN 'running' ELSE status END, ended = CASE WHEN status = 'crashed' THEN NULL ELSE ended END WHERE id = ?`, [heartbeat, runId]);
+    });
   }
 
   addArtifact(runId: string, a: ArtifactRow): void {
     this.check();
-    this.conn.transaction(() => this.st.insertArtifact.run(runId, a.name, a.path, a.kind, a.bytes, a.sha256, a.created)).immediate();
+    this.sql.transaction(() => this.sql.run(`INSERT INTO artifacts (run_id, name, path, kind, bytes, sha256, created) VALUES (?, ?, ?, ?, ?, ?, ?)`, [runId, a.name, a.path, a.kind, a.bytes, a.sha256, a.created]));
   }
 
-  /** Sets a run's status, end time or summary (the summary replaces the stored one). */
   /**
    * Takes a run up again (a training resumed from its checkpoint at `afterStep`): status running,
    * this process and host, no end; metrics and events logged after that step are dropped, since the
@@ -294,38 +320,40 @@ export class RunStore {
    */
   resumeRun(id: string, afterStep: number): void {
     this.check();
-    const changes = this.conn.transaction(() => {
-      const n = this.conn.prepare('UPDATE runs SET status = ?, ended = NULL, pid = ?, host = ?, heartbeat = ? WHERE id = ?').run('running', process.pid, hostname(), nowSeconds(), id).changes;
-      this.conn.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(id, afterStep);
-      this.conn.prepare('DELETE FROM events WHERE run_id = ? AND step > ?').run(id, afterStep);
+    const changes = this.sql.transaction(() => {
+      const n = this.sql.run('UPDATE runs SET status = ?, ended = NULL, pid = ?, host = ?, heartbeat = ? WHERE id = ?', ['running', process.pid, hostname(), nowSeconds(), id]).changes;
+      this.sql.run('DELETE FROM metrics WHERE run_id = ? AND step > ?', [id, afterStep]);
+      this.sql.run('DELETE FROM events WHERE run_id = ? AND step > ?', [id, afterStep]);
       return n;
-    }).immediate();
+    });
     if (changes === 0) throw new Error(`no run with id '${id}' in ${this.path} to resume`);
   }
 
+  /** Sets a run's status, end time or summary (the summary replaces the stored one). */
   updateRun(id: string, patch: { status?: RunStatus; ended?: number | null; summary?: Record<string, unknown>; heartbeat?: number }): void {
     this.check();
     const sets: string[] = [];
-    const args: (string | number | null)[] = [];
+    const args: SqlValue[] = [];
     if (patch.status !== undefined) { sets.push('status = ?'); args.push(patch.status); }
     if (patch.ended !== undefined) { sets.push('ended = ?'); args.push(patch.ended); }
     if (patch.summary !== undefined) { sets.push('summary = ?'); args.push(json(patch.summary, 'summary')); }
     if (patch.heartbeat !== undefined) { sets.push('heartbeat = ?'); args.push(patch.heartbeat); }
     if (sets.length === 0) return;
-    const changes = this.conn.transaction(() => this.conn.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...args, id).changes).immediate();
+    const changes = this.sql.transaction(() => this.sql.run(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`, [...args, id]).changes);
     if (changes === 0) throw new Error(`no run with id '${id}' in ${this.path}`);
   }
 
   getRun(id: string): RunInfo | undefined {
     this.check();
-    const row = this.st.getRun.get(id) as RunRowRaw | undefined;
+    const row = this.sql.get<RunRowRaw>(`SELECT * FROM runs WHERE id = ?`, [id]);
     return row === undefined ? undefined : toRunInfo(row);
   }
 
   listRuns(opts: ListRunsOptions = {}): RunInfo[] {
     this.check();
+    const d = DIALECTS[this.sql.dialect];
     const where: string[] = [];
-    const args: (string | number | null)[] = [];
+    const args: SqlValue[] = [];
     const f = opts.filter ?? {};
     if (f.project !== undefined) { where.push('r.project = ?'); args.push(f.project); }
     if (f.status !== undefined) {
@@ -333,13 +361,13 @@ export class RunStore {
       where.push(`r.status IN (${list.map(() => '?').join(', ') || 'NULL'})`);
       args.push(...list);
     }
-    for (const tag of f.tags ?? []) { where.push('EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)'); args.push(tag); }
-    if (f.name !== undefined) { where.push('r.name LIKE ?'); args.push(f.name); }
+    for (const tag of f.tags ?? []) { where.push(d.hasTag('r.tags')); args.push(tag); }
+    if (f.name !== undefined) { where.push(`r.name ${d.like}`); args.push(f.name); }
     if (f.since !== undefined) { where.push('r.started >= ?'); args.push(f.since); }
     for (const [path, value] of Object.entries(f.config ?? {})) {
-      const p = `$.${path.split('.').map((k) => `"${k.replace(/"/g, '""')}"`).join('.')}`;
-      if (value === null) { where.push('json_extract(r.config, ?) IS NULL'); args.push(p); }
-      else { where.push('json_extract(r.config, ?) = ?'); args.push(p, typeof value === 'boolean' ? (value ? 1 : 0) : value); }
+      const p = d.jsonPath('r.config', path.split('.'));
+      if (value === null) { where.push(d.jsonIsNull(p.sql)); args.push(...p.params); }
+      else { where.push(`${p.sql} = ${d.jsonEq}`); args.push(...p.params, d.jsonParam(value)); }
     }
     let select = 'r.*';
     let order = 'r.started DESC, r.rowid DESC';
@@ -354,39 +382,84 @@ export class RunStore {
         : `SELECT ${reduce.toUpperCase()}(m.value) FROM metrics m WHERE m.run_id = r.id AND m.key = ?`;
       select = `r.*, (${sub}) AS sort_value`;
       sortArgs.push(metric);
-      order = `sort_value IS NULL, sort_value ${direction.toUpperCase()}, r.started DESC`;
+      order = `r.sort_value IS NULL, r.sort_value ${direction.toUpperCase()}, r.started DESC`;
     }
-    let sql = `SELECT ${select} FROM runs r${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order}`;
+    let sql = `SELECT ${select} FROM runs r${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    // PostgreSQL orders by an output column only by its bare name: sort on the sort value from outside
+    sql = opts.orderBy === undefined ? `${sql} ORDER BY ${order}` : `SELECT * FROM (${sql}) r ORDER BY ${order}`;
     if (opts.limit !== undefined) {
       if (!Number.isSafeInteger(opts.limit) || opts.limit < 0) throw new TypeError(`listRuns: limit must be a non-negative integer (got ${opts.limit})`);
       sql += ` LIMIT ${opts.limit}`;
     }
-    const rows = this.conn.prepare(sql).all(...sortArgs, ...args) as RunRowRaw[];
-    return rows.map(toRunInfo);
+    return this.sql.all<RunRowRaw>(sql, [...sortArgs, ...args]).map(toRunInfo);
   }
 
   /** One metric's history, by step (NULL values, logged NaNs, come back as NaN). */
   metrics(runId: string, key: string): MetricRow[] {
     this.check();
-    const rows = this.st.metrics.all(runId, key) as (Omit<MetricRow, 'value'> & { value: number | null })[];
+    const rows = this.sql.all<Omit<MetricRow, 'value'> & { value: number | null }>(`SELECT step, epoch, key, value, wall_time AS "wallTime" FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, rowid`, [runId, key]);
     return rows.map((r) => ({ ...r, value: r.value ?? Number.NaN }));
   }
 
   /** The metric keys a run logged. */
   metricKeys(runId: string): string[] {
     this.check();
-    return (this.conn.prepare('SELECT DISTINCT key FROM metrics WHERE run_id = ? ORDER BY key').all(runId) as { key: string }[]).map((r) => r.key);
+    return this.sql.all<{ key: string }>(`SELECT key FROM metrics WHERE run_id = ? GROUP BY key ORDER BY ${DIALECTS[this.sql.dialect].binary('key')}`, [runId]).map((r) => r.key);
+  }
+
+  /** The metric keys logged by the runs of a project (or of all runs), sorted. */
+  projectMetricKeys(project?: string): string[] {
+    this.check();
+    const runs = this.sql.all<{ id: string }>(project ? 'SELECT id FROM runs WHERE project = ?' : 'SELECT id FROM runs', project ? [project] : []);
+    const keys = new Set<string>();
+    // run by run: each is an index range of (run_id, key, step)
+    for (const r of runs) for (const row of this.sql.all<{ key: string }>('SELECT DISTINCT key FROM metrics WHERE run_id = ?', [r.id])) keys.add(row.key);
+    return [...keys].sort();
   }
 
   events(runId: string): EventRow[] {
     this.check();
-    const rows = this.st.events.all(runId) as (Omit<EventRow, 'data'> & { data: string | null })[];
+    const rows = this.sql.all<Omit<EventRow, 'data'> & { data: string | null }>(`SELECT step, type, message, data, time FROM events WHERE run_id = ? ORDER BY time, rowid`, [runId]);
     return rows.map((r) => ({ ...r, data: parse<unknown>(r.data, null) }));
   }
 
   artifacts(runId: string): ArtifactRow[] {
     this.check();
-    return this.st.artifacts.all(runId) as ArtifactRow[];
+    return this.sql.all<ArtifactRow>(`SELECT name, path, kind, bytes, sha256, created FROM artifacts WHERE run_id = ? ORDER BY created, rowid`, [runId]);
+  }
+
+  /** The highest metric rowid (0: none): where a live feed starts. */
+  lastMetricRowid(): number {
+    this.check();
+    return this.sql.get<{ m: number | null }>('SELECT MAX(rowid) AS m FROM metrics')?.m ?? 0;
+  }
+
+  /** The first rowid of a metric written at or after `since` (rowids follow write order; a binary search on wall_time). */
+  firstMetricRowidSince(since: number): number {
+    this.check();
+    const bounds = this.sql.get<{ lo: number | null; hi: number | null }>('SELECT MIN(rowid) AS lo, MAX(rowid) AS hi FROM metrics');
+    if (bounds === undefined || bounds.lo === null || bounds.hi === null) return 1;
+    let lo = bounds.lo;
+    let hi = bounds.hi + 1; // the answer is in [lo, hi]
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = this.sql.get<{ id: number; t: number }>('SELECT rowid AS id, wall_time AS t FROM metrics WHERE rowid >= ? ORDER BY rowid LIMIT 1', [mid]);
+      if (row === undefined || row.t >= since) hi = mid;
+      else lo = row.id + 1;
+    }
+    return lo;
+  }
+
+  /** The metric points after a rowid, in rowid order (at most `limit`). */
+  metricsAfterRowid(rowid: number, limit: number): LiveMetricRow[] {
+    this.check();
+    return this.sql.all<LiveMetricRow>(`SELECT rowid AS id, run_id AS run, step, key, value FROM metrics WHERE rowid > ? ORDER BY rowid LIMIT ${Math.max(0, Math.floor(limit))}`, [rowid]);
+  }
+
+  /** Every run's status and times (what the live feed compares between ticks). */
+  runStates(): RunState[] {
+    this.check();
+    return this.sql.all<RunState>('SELECT id, name, project, status, started, ended, heartbeat FROM runs');
   }
 
   /**
@@ -399,31 +472,44 @@ export class RunStore {
     const now = opts.now ?? nowSeconds();
     const stale = now - (opts.heartbeatTimeoutMs ?? 10 * 60_000) / 1000;
     const host = hostname();
-    return this.conn.transaction(() => {
-      const running = this.conn.prepare(`SELECT id, pid, host, heartbeat, started FROM runs WHERE status = 'running'`).all() as { id: string; pid: number | null; host: string | null; heartbeat: number | null; started: number }[];
+    return this.sql.transaction(() => {
+      const running = this.sql.all<{ id: string; pid: number | null; host: string | null; heartbeat: number | null; started: number }>(`SELECT id, pid, host, heartbeat, started FROM runs WHERE status = 'running'`);
       const crashed = running.filter((r) => (r.host === host && r.pid !== null && !pidAlive(r.pid)) || (r.heartbeat ?? r.started) < stale);
-      const mark = this.conn.prepare(`UPDATE runs SET status = 'crashed', ended = coalesce(heartbeat, started) WHERE id = ? AND status = 'running'`);
-      for (const r of crashed) mark.run(r.id);
-      return crashed.map((r) => r.id);
-    }).immediate();
+      // 'AND status' and the heartbeat check: a run that wrote (or finished) since the SELECT is left alone
+      const marked: string[] = [];
+      for (const r of crashed) {
+        const n = this.sql.run(`UPDATE runs SET status = 'crashed', ended = coalesce(heartbeat, started) WHERE id = ? AND status = 'running' AND coalesce(heartbeat, started) = ?`, [r.id, r.heartbeat ?? r.started]).changes;
+        if (n > 0) marked.push(r.id);
+      }
+      return marked;
+    });
   }
 
   /** Deletes a run with its metrics, events and artifact records (not the artifact files). */
   deleteRun(id: string): boolean {
     this.check();
-    return this.conn.transaction(() => this.conn.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0).immediate();
+    return this.sql.transaction(() => this.sql.run('DELETE FROM runs WHERE id = ?', [id]).changes > 0);
   }
 
-  /** PRAGMA integrity_check: 'ok', or SQLite's list of problems. */
+  /**
+   * SQLite: PRAGMA integrity_check ('ok', or SQLite's list of problems). PostgreSQL, which keeps its
+   * own pages consistent: 'ok' unless a metric, event or artifact row has no run.
+   */
   integrityCheck(): string {
     this.check();
-    return (this.conn.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('\n');
+    if (this.sql instanceof SqliteDriver) return (this.sql.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('\n');
+    const problems: string[] = [];
+    for (const table of ['metrics', 'events', 'artifacts']) {
+      const n = this.sql.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = t.run_id)`)?.n ?? 0;
+      if (n > 0) problems.push(`${table}: ${n} rows without their run`);
+    }
+    return problems.length === 0 ? 'ok' : problems.join('\n');
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.conn.close();
+    this.sql.close();
   }
 
   get isOpen(): boolean {
