@@ -4,12 +4,14 @@ import type { AnyModule } from '../nn/module.js';
 import { MLP, type MLPOptions, MLP_CHECKS } from './mlp.js';
 import { SmallCNN, type SmallCNNOptions, CNN_CHECKS } from './cnn.js';
 import { ResNet, type ResNetOptions, RESNET_CHECKS } from './resnet.js';
+import { UNet, type UNetOptions, UNET_CHECKS } from './unet.js';
 import { ModelConfigError, show } from './options.js';
 
 export interface ModelOptions {
   mlp: MLPOptions;
   cnn: SmallCNNOptions;
   resnet: ResNetOptions;
+  unet: UNetOptions;
 }
 export type ModelName = keyof ModelOptions;
 
@@ -17,6 +19,7 @@ const REGISTRY: { [K in ModelName]: { make: (o: ModelOptions[K]) => AnyModule; o
   mlp: { make: (o) => new MLP(o), options: Object.keys(MLP_CHECKS), description: 'Flatten, Linear+activation+Dropout per hidden layer, Linear' },
   cnn: { make: (o) => new SmallCNN(o), options: Object.keys(CNN_CHECKS), description: 'the small CNN: conv blocks (conv 3×3, BN, ReLU, max-pool), Dropout, Linear, ReLU, Linear' },
   resnet: { make: (o) => new ResNet(o), options: Object.keys(RESNET_CHECKS), description: 'CIFAR-style ResNet (presets resnet8, resnet20)' },
+  unet: { make: (o) => new UNet(o), options: Object.keys(UNET_CHECKS), description: 'U-Net for inpainting: [B, C+1, H, W] (image, hole mask) to [B, C, H, W]; skips, dilated bottleneck, standard/partial/gated convs' },
 };
 
 /** The names create() takes. */

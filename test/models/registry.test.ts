@@ -20,7 +20,7 @@ function throwsConfig(fn: () => unknown, message: RegExp, fields: { option?: str
 
 describe('models registry', () => {
   it('names() and info()', () => {
-    assert.deepEqual(names(), ['mlp', 'cnn', 'resnet']);
+    assert.deepEqual(names(), ['mlp', 'cnn', 'resnet', 'unet']);
     assert.deepEqual(info('mlp').options, ['inputShape', 'numClasses', 'hidden', 'dropout', 'activation']);
     assert.ok(info('resnet').options.includes('preset'));
   });
@@ -51,7 +51,7 @@ describe('models registry', () => {
   });
 
   it('unknown model names throw, naming the models', () => {
-    throwsConfig(() => create('transformer'), /unknown model "transformer"; the models are: mlp, cnn, resnet/, { allowed: ['mlp', 'cnn', 'resnet'] });
+    throwsConfig(() => create('transformer'), /unknown model "transformer"; the models are: mlp, cnn, resnet, unet/, { allowed: ['mlp', 'cnn', 'resnet', 'unet'] });
   });
 
   it('unknown options throw, naming the option and the allowed ones', () => {

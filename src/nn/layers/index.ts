@@ -7,4 +7,5 @@ export { Dropout, Dropout2d, type DropoutOptions } from './dropout.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softmax, LogSoftmax, type InplaceOptions } from './activation.js';
 export { Identity, Flatten, Unflatten, Upsample, type UpsampleOptions } from './shape.js';
+export { PartialConv2d, GatedConv2d, GATED_ACTIVATIONS, type GatedActivation, type GatedConvOptions, type InpaintingConvOptions } from './inpainting-conv.js';
 export type { FactoryOptions } from './util.js';
