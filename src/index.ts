@@ -13,3 +13,4 @@ export * as checks from './checks/index.js';
 export { runChecks, ALL_CHECKS, contextFromTensors as doctorContext } from './checks/index.js';
 export { doctor } from './experiment/index.js';
 export * as track from './track/index.js';
+export * as inpaint from './inpaint/index.js';

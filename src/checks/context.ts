@@ -16,6 +16,8 @@ export interface ContextOptions {
   test?: SplitTensors;
   raw?: { train: Tensor; test?: Tensor };
   task?: Task;
+  /** see DoctorContext.comparedTargets */
+  comparedTargets?: (targets: Tensor) => Tensor;
   classes?: string[];
   step?: StepFn;
   device?: string;
@@ -49,6 +51,7 @@ export async function contextFromTensors(o: ContextOptions): Promise<DoctorConte
     loss,
     ...(o.step ? { step: o.step } : {}),
     task,
+    ...(o.comparedTargets ? { comparedTargets: o.comparedTargets } : {}),
     numClasses,
     classes,
     trainBatch(size: number, batchSeed = seed) {

@@ -55,6 +55,11 @@ export interface DoctorContext {
   /** the user's training step; default: zeroGrad, forward, loss, backward, step */
   step?: StepFn;
   task: Task;
+  /**
+   * regression: the part of a target batch the outputs are compared with, when the targets carry
+   * more than that (inpainting targets hold the hole mask as an extra channel); default: all of it
+   */
+  comparedTargets?: (targets: Tensor) => Tensor;
   numClasses: number;
   classes: string[];
   /** batches as the model sees them in training (after transforms and augmentation) */

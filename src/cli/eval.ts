@@ -2,7 +2,8 @@
 // and the confusion matrix.
 
 import { parseArgs } from 'node:util';
-import { buildData, openRun, buildLoss, buildMetrics } from '../experiment/index.js';
+import { buildExperimentData, openRun, buildLoss, buildMetrics } from '../experiment/index.js';
+import { inpaintingMetrics } from '../inpaint/index.js';
 import { Trainer, ConfusionMatrix, PerClassAccuracy } from '../train/index.js';
 import { optim } from '../index.js';
 import { formatTable } from './table.js';
@@ -43,13 +44,25 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (values.weights !== 'best' && values.weights !== 'last') throw new UsageError(`sous eval: --weights must be best or last, got '${values.weights}'`);
   const r = await openRun(positionals[0]!, { weights: values.weights });
   const cfg = r.config;
-  const data = await buildData(cfg.data, cfg.seed, cfg.device);
+  const data = await buildExperimentData(cfg);
   try {
     const loader = values.split === 'test' ? data.test : data.val;
     if (loader === undefined) throw new UsageError(`sous eval: the run's data has no ${values.split} split${values.split === 'val' ? ' (data.val_fraction is 0)' : ' (an image folder needs a test/ folder beside train/)'}`);
     const k = data.classes.length;
     const loss = buildLoss(cfg, data.trainLabels, k, cfg.device);
     const opt = new optim.SGD(r.model.parameters(), { lr: 0 });
+    if (cfg.task === 'inpainting') {
+      const t = new Trainer({ model: r.model, optimizer: opt, loss, maxEpochs: 0, wheels: false, metrics: () => inpaintingMetrics({ test: true }) });
+      const m = await t.evaluate(loader, values.split);
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ run: r.run.dir, weights: r.weights, split: values.split, metrics: m }, null, 2)}\n`);
+        return EXIT.ok;
+      }
+      const p = values.split;
+      process.stdout.write(`run ${r.run.dir} (${r.weights} weights), ${p} split: ${data.sizes[p]} samples, holes ${cfg.inpaint.hole_min}-${cfg.inpaint.hole_max} px (masks fixed by inpaint.eval_seed=${cfg.inpaint.eval_seed})\n`);
+      process.stdout.write(`loss ${formatMetric(m[`${p}/loss`]!)}  PSNR ${formatMetric(m[`${p}/psnr`]!)} dB  SSIM ${formatMetric(m[`${p}/ssim`]!)} (skimage defaults)  SSIM ${formatMetric(m[`${p}/ssim_wang`]!)} (Wang et al. Gaussian window)\n`);
+      return EXIT.ok;
+    }
     const t = new Trainer({ model: r.model, optimizer: opt, loss, maxEpochs: 0, wheels: false, metrics: () => [...buildMetrics(cfg, k)(), new PerClassAccuracy(k, data.classes, { name: 'class_accuracy' }), new ConfusionMatrix(k)] });
     const m = await t.evaluate(loader, values.split);
     const cm = t.lastEvaluation?.metrics.find((x) => x instanceof ConfusionMatrix) as ConfusionMatrix;

@@ -43,6 +43,10 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`sous predict: --top must be an integer >= 1, got '${values.top}'`);
   if (values.weights !== 'best' && values.weights !== 'last') throw new UsageError(`sous predict: --weights must be best or last, got '${values.weights}'`);
   const r = await openRun(positionals[0]!, { weights: values.weights });
+  if (r.config.task !== 'classification') {
+    r.model.dispose();
+    throw new UsageError(`sous predict classifies images; ${r.run.dir} is an ${r.config.task} run: score it with \`sous eval ${r.run.dir}\` (PSNR, SSIM); its media/ folder holds reconstructions of a fixed batch per epoch`);
+  }
   const [C, H, W] = r.inputShape;
   const steps = [data.resize([H, W]), data.toFloat(), ...(r.stats ? [data.normalize(r.stats.mean, r.stats.std)] : [])];
   const device = r.model.parameters()[0]?.device ?? 'cpu';

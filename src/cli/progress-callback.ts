@@ -6,7 +6,7 @@ import { formatTable } from './table.js';
 import { formatDuration, formatMetric } from '../util/format.js';
 import type { Callback, EpochEnd, FitResult, Trainer } from '../train/index.js';
 
-const SHOWN = ['train/loss', 'train/accuracy', 'val/loss', 'val/accuracy'];
+const SHOWN = ['train/loss', 'train/accuracy', 'val/loss', 'val/accuracy', 'val/psnr', 'val/ssim'];
 
 function label(name: string): string {
   return name.replace('accuracy', 'acc');

@@ -85,9 +85,19 @@ function printResult(r: TrainRunResult, out: NodeJS.WritableStream): void {
   out.write('\n');
   if (r.test) {
     const acc = r.test['test/accuracy'];
-    out.write(`test (${r.testWeights} weights): loss ${formatMetric(r.test['test/loss'] ?? NaN)}${acc !== undefined ? `, accuracy ${formatPercent(acc)}` : ''}\n`);
+    const psnr = r.test['test/psnr'];
+    const images = psnr !== undefined ? `, PSNR ${formatMetric(psnr)} dB, SSIM ${formatMetric(r.test['test/ssim'] ?? NaN)}` : '';
+    out.write(`test (${r.testWeights} weights): loss ${formatMetric(r.test['test/loss'] ?? NaN)}${acc !== undefined ? `, accuracy ${formatPercent(acc)}` : ''}${images}\n`);
     const perClass = r.classes.map((c) => [c, r.test![`test/class_accuracy/${c}`] === undefined ? '' : formatPercent(r.test![`test/class_accuracy/${c}`]!)]);
     if (perClass.some((p) => p[1] !== '')) out.write(`\n${formatTable(['class', 'test accuracy'], perClass)}\n`);
+  }
+  const rep = r.inpainting;
+  if (rep) {
+    const fd = rep.frechet !== undefined;
+    out.write(`\ninpainting, ${rep.images} test images with ${rep.hole}×${rep.hole} holes (masks fixed by inpaint.eval_seed=${rep.evalSeed}):\n`);
+    const rows = rep.methods.map((m) => [m.method, m.psnr, m.ssim, m.ssim_wang, ...(fd ? [m.frechet ?? null] : []), formatDuration(m.seconds)]);
+    out.write(`${formatTable(['method', 'PSNR dB', 'SSIM', 'SSIM (Wang)', ...(fd ? ['Fréchet'] : []), 'time'], rows)}\n`);
+    if (rep.frechet) out.write(`Fréchet: ${rep.frechet.name} (${rep.frechet.classifier}); train vs test images: ${formatMetric(rep.frechet.trainVsTest)}. Not comparable to published FID.\n`);
   }
   const events = r.result.events.filter((e) => e.type === 'rollback' || e.type === 'diverged' || e.type === 'early_stop' || e.type === 'interrupted');
   if (events.length > 0) out.write(`\nevents:\n${events.map((e) => `  [${e.type}] ${e.message}`).join('\n')}\n`);
@@ -142,6 +152,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
         },
         command: ['sous', 'train', ...argv].join(' '),
         noTest: values['no-test'],
+        ...(values.quiet ? {} : { onReport: (m: string) => process.stderr.write(`test report: scoring ${m}\n`) }),
         ...(values['no-doctor'] ? {} : {
           preflight: {
             checks: ALL_CHECKS.filter((c) => c.cost === 'cheap'),
@@ -164,8 +175,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (jobs.length > 1) {
     // only what differs between the runs: the swept values
     const swept = (job: string[]) => job.filter((o) => !jobs.every((j) => j.includes(o))).join(' ');
-    const rows = results.map(({ job, r, error }) => [swept(job), r?.result.status ?? `failed: ${error}`, r?.result.best?.value ?? null, r?.test?.['test/accuracy'] ?? null, r?.run.dir ?? '']);
-    process.stdout.write(`\n${formatTable(['overrides', 'status', 'best', 'test acc', 'run'], rows)}\n`);
+    const key = results.some(({ r }) => r?.test?.['test/psnr'] !== undefined) ? 'test/psnr' : 'test/accuracy';
+    const rows = results.map(({ job, r, error }) => [swept(job), r?.result.status ?? `failed: ${error}`, r?.result.best?.value ?? null, r?.test?.[key] ?? null, r?.run.dir ?? '']);
+    process.stdout.write(`\n${formatTable(['overrides', 'status', 'best', key === 'test/psnr' ? 'test psnr' : 'test acc', 'run'], rows)}\n`);
     if (results.some((x) => x.r === null)) return EXIT.error;
   }
   const codes = results.map((x) => (x.r ? exitCodeOf(x.r) : EXIT.error));

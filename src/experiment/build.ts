@@ -9,7 +9,34 @@ import * as data from '../data/index.js';
 import * as models from '../models/index.js';
 import { ConfigError } from '../config/index.js';
 import { Accuracy, TopKAccuracy, type Metric, type TrainerOptions, type SteppedSchedule } from '../train/index.js';
+import { InpaintingLoss, inpaintingMetrics } from '../inpaint/index.js';
 import type { ExperimentConfig } from './schema.js';
+
+const CLASSIFIERS = ['mlp', 'cnn', 'resnet'];
+
+/**
+ * The checks across keys that the schema cannot express: the loss, model and monitor must suit
+ * the task. Throws a ConfigError naming the key and the fix.
+ */
+export function checkTask(cfg: ExperimentConfig): void {
+  if (cfg.task === 'inpainting') {
+    if (cfg.loss.name === 'cross_entropy') throw new ConfigError("loss.name: inpainting predicts pixels, so the loss is l1, mse or smooth_l1 (cross_entropy is for classification): loss.name=l1");
+    if (CLASSIFIERS.includes(cfg.model.name)) throw new ConfigError(`model.name: '${cfg.model.name}' is a classifier; inpainting needs a model that outputs images: model=unet (or model.name=file with your own)`);
+    if (cfg.data.normalize) throw new ConfigError('data.normalize: inpainting predicts pixel values in [0, 1] (PSNR and SSIM use data range 1), so inputs are not normalised: data.normalize=false');
+    if (cfg.inpaint.hole_max < cfg.inpaint.hole_min) throw new ConfigError(`inpaint.hole_max (${cfg.inpaint.hole_max}) must be >= inpaint.hole_min (${cfg.inpaint.hole_min})`);
+    if (cfg.trainer.init_bias === 'prior') throw new ConfigError('trainer.init_bias: prior sets a classifier\'s final bias to the log class prior; inpainting has no classes: trainer.init_bias=none');
+    const bad = cfg.trainer.monitor !== null && /accuracy/.test(cfg.trainer.monitor);
+    if (bad) throw new ConfigError(`trainer.monitor: inpainting reports val/psnr, val/ssim and val/loss, not '${cfg.trainer.monitor}': trainer.monitor=val/psnr`);
+  } else {
+    if (cfg.loss.name !== 'cross_entropy') throw new ConfigError(`loss.name: '${cfg.loss.name}' is a pixel loss for task=inpainting; classification uses cross_entropy`);
+    if (cfg.model.name === 'unet') throw new ConfigError('model.name: unet outputs images (task=inpainting); for classification use cnn, resnet or mlp');
+  }
+}
+
+/** The metric that picks the best checkpoint: trainer.monitor, or the task's default. */
+export function monitorOf(cfg: ExperimentConfig): string {
+  return cfg.trainer.monitor ?? (cfg.task === 'inpainting' ? 'val/psnr' : 'val/accuracy');
+}
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -25,7 +52,9 @@ export function modelOptions(cfg: ExperimentConfig['model']): Record<string, unk
  * where a relative `model.file` is looked up.
  */
 export async function buildModel(cfg: ExperimentConfig, shape: { inputShape: [number, number, number]; numClasses: number }, configDir = process.cwd()): Promise<nn.Module> {
-  const opts = { inputShape: shape.inputShape, numClasses: shape.numClasses, ...modelOptions(cfg.model) };
+  // an inpainting model maps [C+1, H, W] (image and mask) to [C, H, W]: it has no classes
+  const base = cfg.task === 'inpainting' ? { inputShape: shape.inputShape } : { inputShape: shape.inputShape, numClasses: shape.numClasses };
+  const opts = { ...base, ...modelOptions(cfg.model) };
   if (cfg.model.name === 'file') {
     const file = cfg.model.file;
     if (typeof file !== 'string' || file === '') throw new ConfigError("model.file: with model.name 'file', give the path of your model module (.ts or .js) whose default export is (options) => nn.Module");
@@ -76,11 +105,15 @@ export function buildSchedule(cfg: ExperimentConfig, optimizer: optim.Optimizer,
 
 export function monitorMode(cfg: ExperimentConfig): 'min' | 'max' {
   const m = cfg.trainer.monitor_mode;
-  return m === 'auto' ? (cfg.trainer.monitor.includes('loss') ? 'min' : 'max') : m;
+  return m === 'auto' ? (monitorOf(cfg).includes('loss') ? 'min' : 'max') : m;
 }
 
-export function buildLoss(cfg: ExperimentConfig, trainLabels: Int32Array, numClasses: number, device: string): nn.CrossEntropyLoss {
+export function buildLoss(cfg: ExperimentConfig, trainLabels: Int32Array, numClasses: number, device: string): nn.CrossEntropyLoss | InpaintingLoss {
   const l = cfg.loss;
+  if (cfg.task === 'inpainting') {
+    if (l.name === 'cross_entropy') throw new ConfigError('loss.name: inpainting uses l1, mse or smooth_l1');
+    return new InpaintingLoss({ kind: l.name, holeWeight: l.hole_weight, validWeight: l.valid_weight, beta: l.beta });
+  }
   let weight;
   if (l.class_weights === 'balanced') {
     const w = data.classWeightValues(trainLabels, { numClasses });
@@ -90,6 +123,7 @@ export function buildLoss(cfg: ExperimentConfig, trainLabels: Int32Array, numCla
 }
 
 export function buildMetrics(cfg: ExperimentConfig, numClasses: number): () => Metric[] {
+  if (cfg.task === 'inpainting') return () => inpaintingMetrics();
   const ks = cfg.trainer.top_k.filter((k) => k < numClasses);
   return () => [new Accuracy(), ...ks.map((k) => new TopKAccuracy(k))];
 }
@@ -105,7 +139,7 @@ export function trainerOptions(cfg: ExperimentConfig): Partial<TrainerOptions> {
     ...(t.grad_clip_value !== null ? { gradClipValue: t.grad_clip_value } : {}),
     accumulate: t.accumulate,
     precision: t.precision,
-    monitor: t.monitor,
+    monitor: monitorOf(cfg),
     monitorMode: monitorMode(cfg),
     earlyStopping: t.early_stopping.patience === null ? false : { patience: t.early_stopping.patience, minDelta: t.early_stopping.min_delta },
     ...(t.checkpoint_every !== null ? { checkpointEvery: t.checkpoint_every } : {}),

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { torch, type Tensor } from '../torch/index.js';
 import * as data from '../data/index.js';
 import type { BatchLoader } from '../train/index.js';
-import type { DataConfig } from './schema.js';
+import type { DataConfig, ExperimentConfig } from './schema.js';
 
 export interface ExperimentData {
   train: BatchLoader;
@@ -29,6 +29,8 @@ export interface ExperimentData {
    */
   tensors?: { train: { inputs: Tensor; targets: Tensor }; val?: { inputs: Tensor; targets: Tensor }; test?: { inputs: Tensor; targets: Tensor }; raw: { train: Tensor; test: Tensor } };
   sizes: { train: number; val: number; test: number };
+  /** inpainting: the unmasked 0-1 images of the splits, when they live in memory */
+  images?: { train: Tensor; test: Tensor | undefined } | undefined;
   /** frees tensors and worker threads */
   close(): Promise<void>;
 }
@@ -189,4 +191,13 @@ async function imageFolder(cfg: DataConfig, seed: number, device: string): Promi
 
 export async function buildData(cfg: DataConfig, seed: number, device: string): Promise<ExperimentData> {
   return cfg.name === 'fashion-mnist' ? fashionMnist(cfg, seed, device) : imageFolder(cfg, seed, device);
+}
+
+/** The data of an experiment for its task: classification as buildData, inpainting with masks. */
+export async function buildExperimentData(cfg: ExperimentConfig): Promise<ExperimentData> {
+  if (cfg.task === 'inpainting') {
+    const { inpaintingData } = await import('./inpaint-data.js');
+    return inpaintingData(cfg);
+  }
+  return buildData(cfg.data, cfg.seed, cfg.device);
 }

@@ -7,7 +7,8 @@ import { contextFromTensors } from '../checks/context.js';
 import { runChecks, type DoctorReport, type RunChecksOptions } from '../checks/runner.js';
 import type { Check, DoctorContext, SplitTensors } from '../checks/types.js';
 import type { BatchLoader } from '../train/index.js';
-import { buildData, type ExperimentData } from './data.js';
+import { buildExperimentData, type ExperimentData } from './data.js';
+import { splitMaskChannel } from '../inpaint/index.js';
 import { buildModel, buildOptimizer, buildLoss } from './build.js';
 import type { LoadedExperiment } from './train.js';
 
@@ -40,7 +41,7 @@ export async function experimentDoctor(exp: LoadedExperiment, opts: { sample?: n
   torch.manualSeed(cfg.seed);
   // with the caller's data (sous train runs the cheap checks on the data it trains on), the caller closes it
   const ownData = opts.data === undefined;
-  const data = opts.data ?? await buildData(cfg.data, cfg.seed, cfg.device);
+  const data = opts.data ?? await buildExperimentData(cfg);
   const owned: Tensor[] = [];
   try {
     let splits = data.tensors;
@@ -62,7 +63,9 @@ export async function experimentDoctor(exp: LoadedExperiment, opts: { sample?: n
       ...(splits.val ? { val: splits.val } : {}),
       ...(splits.test ? { test: splits.test } : {}),
       raw: splits.raw,
-      task: 'classification',
+      ...(cfg.task === 'inpainting'
+        ? { task: 'regression' as const, comparedTargets: (t: Tensor) => splitMaskChannel(t).images }
+        : { task: 'classification' as const }),
       classes: data.classes,
       device: cfg.device,
       seed: cfg.seed,

@@ -51,8 +51,8 @@ export const DataConfig = z.strictObject({
 });
 
 export const ModelConfig = z.looseObject({
-  /** mlp, cnn, resnet, or file (then `file` names a .ts/.js module) */
-  name: z.enum(['mlp', 'cnn', 'resnet', 'file']),
+  /** mlp, cnn, resnet (classification), unet (inpainting), or file (then `file` names a .ts/.js module) */
+  name: z.enum(['mlp', 'cnn', 'resnet', 'unet', 'file']),
   file: z.string().nullable().optional(),
 });
 
@@ -87,10 +87,38 @@ export const ScheduleConfig = z.strictObject({
 });
 
 export const LossConfig = z.strictObject({
-  name: z.enum(['cross_entropy']).default('cross_entropy'),
+  /** classification: cross_entropy; inpainting: l1, mse or smooth_l1 (per pixel, split into hole and valid part) */
+  name: z.enum(['cross_entropy', 'l1', 'mse', 'smooth_l1']).default('cross_entropy'),
   label_smoothing: z.number().min(0).max(1).default(0),
   /** none, or balanced: inverse class frequency of the training split */
   class_weights: z.enum(['none', 'balanced']).default('none'),
+  /** inpainting: weight of the error inside the hole (Liu et al. 2018 use 6) */
+  hole_weight: nonNegative.default(6),
+  /** inpainting: weight of the error on the known pixels */
+  valid_weight: nonNegative.default(1),
+  /** smooth_l1: where the error turns from quadratic to linear */
+  beta: nonNegative.default(1),
+});
+
+/** The inpainting task (task: inpainting): random rectangular holes per sample (see docs/inpainting.md). */
+export const InpaintConfig = z.strictObject({
+  /** smallest side of a hole, pixels */
+  hole_min: positiveInt.default(8),
+  /** largest side of a hole, pixels (inclusive) */
+  hole_max: positiveInt.default(16),
+  /** holes per image */
+  holes: positiveInt.default(1),
+  /** seeds the validation and test masks (fixed per sample, the same for every run with this value) */
+  eval_seed: z.number().int().min(0).default(0),
+  /** test time: the side of the square holes of the report that compares the model with the baselines */
+  report_hole: positiveInt.default(12),
+  /** test time: score the baselines (mean fill, smooth fill, nearest training image) beside the model */
+  baselines: z.boolean().default(true),
+  /**
+   * test time: a Fréchet distance on the features of this Fashion-MNIST classifier (a run folder or
+   * its best.safetensors, trained with model=cnn); null: none. Not comparable to published FID.
+   */
+  frechet_classifier: z.string().nullable().default(null),
 });
 
 export const TrainerConfig = z.strictObject({
@@ -100,7 +128,8 @@ export const TrainerConfig = z.strictObject({
   grad_clip_value: z.number().gt(0).nullable().default(null),
   accumulate: positiveInt.default(1),
   precision: z.enum(['32', 'bf16', 'fp16']).default('32'),
-  monitor: z.string().default('val/accuracy'),
+  /** the validation metric for the best checkpoint and early stopping (null: val/accuracy, or val/psnr for inpainting) */
+  monitor: z.string().nullable().default(null),
   monitor_mode: z.enum(['min', 'max', 'auto']).default('auto'),
   early_stopping: z.strictObject({
     /** epochs without improvement before stopping; null: never stop early */
@@ -125,6 +154,9 @@ export const TrainerConfig = z.strictObject({
 
 export const ExperimentConfig = z.strictObject({
   name: z.string().default('run'),
+  /** classification (labels from images), or inpainting (fill random holes: docs/inpainting.md) */
+  task: z.enum(['classification', 'inpainting']).default('classification'),
+  inpaint: InpaintConfig.prefault({}),
   seed: z.number().int().min(0).default(0),
   /** cpu, cuda or cuda:N */
   device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "must be 'cpu', 'cuda' or 'cuda:N'").default('cpu'),

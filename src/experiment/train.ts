@@ -17,8 +17,10 @@ import { runDoctor, experimentDoctor } from './doctor.js';
 import { writeReport, applyInitBias, type DoctorReport } from '../checks/index.js';
 import type { Check, CheckResult } from '../checks/types.js';
 import * as track from '../track/index.js';
-import { buildData, type ExperimentData } from './data.js';
-import { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions } from './build.js';
+import { buildExperimentData, type ExperimentData } from './data.js';
+import { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions, checkTask } from './build.js';
+import { inpaintingMetrics } from '../inpaint/index.js';
+import { inpaintingReport, type InpaintingReport } from './inpaint-report.js';
 
 export interface LoadedExperiment {
   config: ExperimentConfig;
@@ -43,6 +45,7 @@ export function loadExperiment(path: string, overrides: readonly string[] = []):
   const model = loaded.config.model as Record<string, ConfigValue> | undefined;
   if (model && typeof model.file === 'string' && !isAbsolute(model.file)) model.file = resolve(dir, model.file);
   const config = validateConfig(loaded.config, ExperimentConfig);
+  checkTask(config);
   return { config, raw: loaded.config, overrides: loaded.overrides, choices: loaded.choices, dir };
 }
 
@@ -57,6 +60,8 @@ export interface TrainRunOptions {
   command?: string;
   /** skip the test-set evaluation */
   noTest?: boolean;
+  /** inpainting: called as each method of the test report starts (progress) */
+  onReport?: (method: string) => void;
   /**
    * run these checks (the cheap ones, in `sous train`) on the data and model before training; a
    * failing check stops the run before it starts (DoctorFailedError) unless `force`
@@ -77,6 +82,8 @@ export interface TrainRunResult {
   result: FitResult;
   test: Metrics | null;
   confusion: number[][] | null;
+  /** inpainting: the model beside the baselines on the test set (square holes of inpaint.report_hole) */
+  inpainting: InpaintingReport | null;
   /** the weights the test metrics are of: the best epoch's, or the last ones when no epoch ended */
   testWeights: 'best' | 'last';
   classes: string[];
@@ -88,7 +95,9 @@ function readRunConfig(run: RunFolder): LoadedExperiment {
   if (!existsSync(p)) throw new ConfigError(`${run.dir} has no config.yaml: it is not a run folder made by \`sous train\``);
   const raw = parseYaml(readFileSync(p, 'utf8'), p) as ConfigObject;
   const overrides = existsSync(run.path('overrides.yaml')) ? (parseYaml(readFileSync(run.path('overrides.yaml'), 'utf8')) as string[] ?? []) : [];
-  return { config: validateConfig(raw, ExperimentConfig), raw, overrides, choices: {}, dir: run.dir };
+  const config = validateConfig(raw, ExperimentConfig);
+  checkTask(config);
+  return { config, raw, overrides, choices: {}, dir: run.dir };
 }
 
 /**
@@ -109,7 +118,7 @@ async function openTracking(run: RunFolder, cfg: ExperimentConfig, exp: LoadedEx
       ...(resumeAfterStep !== undefined ? { resumeAfterStep } : {}),
     });
   } catch (e) {
-    process.stderr.write(`sous: the run is not recorded in the store ${where} (${e instanceof Error ? e.message : String(e)}); its folder ${run.dir} has everything\n`);
+    process.stderr.write(`sous: the run is not recorded in the store ${track.maskUrl(where)} (${e instanceof Error ? e.message : String(e)}); its folder ${run.dir} has everything\n`);
     return null;
   }
 }
@@ -157,7 +166,7 @@ export async function buildExperiment(exp: LoadedExperiment): Promise<{ data: Ex
   torch.setNumThreads(cfg.threads ?? availableParallelism());
   if (cfg.device !== 'cpu' && !torch.cuda.isAvailable()) throw new ConfigError(`device: '${cfg.device}' needs CUDA, which is not available on this machine; use device=cpu`);
   torch.manualSeed(cfg.seed);
-  const data = await buildData(cfg.data, cfg.seed, cfg.device);
+  const data = await buildExperimentData(cfg);
   try {
     torch.manualSeed(cfg.seed);
     const model = await buildModel(cfg, { inputShape: data.inputShape, numClasses: data.classes.length }, exp.dir);
@@ -224,7 +233,7 @@ export async function trainRun(configPath: string | null, overrides: readonly st
       choices: exp.choices,
       git: gitInfo(exp.dir),
       environment: environment(cfg.device),
-      data: { name: cfg.data.name, classes: data.classes, inputShape: data.inputShape, sizes: data.sizes, hashes: data.hashes, stats: data.stats },
+      data: { name: cfg.data.name, task: cfg.task, classes: data.classes, inputShape: data.inputShape, sizes: data.sizes, hashes: data.hashes, stats: data.stats },
       model: { name: cfg.model.name, parameters: model.numParameters(), initBias },
     };
     run.writeRecord(record);
@@ -282,20 +291,32 @@ export async function trainRun(configPath: string | null, overrides: readonly st
   let result: FitResult | undefined;
   let test: Metrics | null = null;
   let confusion: number[][] | null = null;
+  let inpainting: InpaintingReport | null = null;
   try {
     result = await trainer.fit(data.train, data.val, opts.resume !== undefined ? { resume: run.lastCheckpoint } : {});
     const testable = result.status !== 'interrupted' && result.status !== 'diverged' && data.test !== undefined && !opts.noTest;
     if (testable) {
       const k = data.classes.length;
-      const t = new Trainer({ model, optimizer, loss, maxEpochs: 0, checkpointDir: run.checkpoints, metrics: () => [...buildMetrics(cfg, k)(), new PerClassAccuracy(k, data.classes, { name: 'class_accuracy' }), new ConfusionMatrix(k)], wheels: false });
+      const testMetrics = cfg.task === 'inpainting'
+        ? () => inpaintingMetrics({ test: true })
+        : () => [...buildMetrics(cfg, k)(), new PerClassAccuracy(k, data.classes, { name: 'class_accuracy' }), new ConfusionMatrix(k)];
+      const t = new Trainer({ model, optimizer, loss, maxEpochs: 0, checkpointDir: run.checkpoints, metrics: testMetrics, wheels: false });
       test = existsSync(run.bestWeights) ? await testWithWeights(t, data, run.bestWeights) : await t.test(data.test!, { weights: 'current' });
       const cm = t.lastEvaluation?.metrics.find((m) => m instanceof ConfusionMatrix) as ConfusionMatrix | undefined;
       confusion = cm?.matrix() ?? null;
-      run.writeText('test.json', `${JSON.stringify({ metrics: test, confusion, classes: data.classes, weights: existsSync(run.bestWeights) ? 'best' : 'last' }, null, 2)}\n`);
+      if (cfg.task === 'inpainting') inpainting = await inpaintingReport(cfg, data, model, opts.onReport);
+      const extra = cfg.task === 'inpainting' ? { inpainting } : { confusion, classes: data.classes };
+      run.writeText('test.json', `${JSON.stringify({ metrics: test, ...extra, weights: existsSync(run.bestWeights) ? 'best' : 'last' }, null, 2)}\n`);
     }
     run.updateRecord({ status: result.status, ended: new Date().toISOString(), result: { epochs: result.epochs, steps: result.steps, best: result.best, seconds: result.seconds, last: result.history.at(-1)?.metrics ?? null, test } });
     if (tracked) {
       if (test) tracked.log(test, { step: result.steps });
+      if (inpainting) {
+        const slug = (m: string) => m.replace(/ \(.*\)$/, '').replace(/\W+/g, '_');
+        const rows: Record<string, number> = {};
+        for (const m of inpainting.methods) for (const k of ['psnr', 'ssim', 'ssim_wang', 'frechet'] as const) if (m[k] !== undefined) rows[`report/${slug(m.method)}/${k}`] = m[k]!;
+        tracked.log(rows, { step: result.steps });
+      }
       tracked.summary({ best: result.best, epochs: result.epochs, steps: result.steps, ...(test ?? {}) });
       if (existsSync(run.bestWeights)) tracked.artifact('best.safetensors', run.bestWeights, 'weights');
       tracked.finish(result.status);
@@ -310,7 +331,7 @@ export async function trainRun(configPath: string | null, overrides: readonly st
     await data.close();
     optimizer.dispose();
   }
-  return { run, result, test, confusion, testWeights: existsSync(run.bestWeights) ? 'best' : 'last', classes: data.classes, config: cfg };
+  return { run, result, test, confusion, inpainting, testWeights: existsSync(run.bestWeights) ? 'best' : 'last', classes: data.classes, config: cfg };
 }
 
 /** The test metrics of the weights in a safetensors file (the model is left with them). */

@@ -80,12 +80,12 @@ function media(run: RunFolder, writer: EventFileWriter, wallTime: (step: number)
     }
   }
   for (const name of readdirSync(dir).sort()) {
-    const m = /^predictions-epoch-(\d+)\.png$/.exec(name);
+    const m = /^(predictions|reconstructions)-epoch-(\d+)\.png$/.exec(name);
     if (!m) continue;
     const bytes = readFileSync(join(dir, name));
     const png = PNG.sync.read(bytes);
-    const step = epochSteps.get(Number(m[1]) - 1) ?? Number(m[1]);
-    writer.image('predictions', bytes, png.height, png.width, 4, step, wallTime(step));
+    const step = epochSteps.get(Number(m[2]) - 1) ?? Number(m[2]);
+    writer.image(m[1]!, bytes, png.height, png.width, 4, step, wallTime(step));
   }
 }
 

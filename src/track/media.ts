@@ -15,7 +15,10 @@ import type { Run } from './run.js';
 export interface MediaOptions {
   /** the run folder: files go to <dir>/media/ */
   dir: string;
-  /** a fixed batch (inputs as the model takes them, class-index targets); kept by the caller */
+  /**
+   * a fixed batch (inputs as the model takes them; class-index targets, or for inpainting the
+   * images with the hole mask as the last channel, drawn as reconstructions); kept by the caller
+   */
   inputs: Tensor;
   targets: Tensor;
   classes: readonly string[];
@@ -68,9 +71,10 @@ export class MediaCallback implements Callback {
   onEpochEnd(trainer: Trainer, e: EpochEnd): void {
     if (e.epoch % (this.o.every ?? 1) !== 0) return;
     mkdirSync(this.media, { recursive: true });
-    const name = `predictions-epoch-${String(e.epoch + 1).padStart(3, '0')}.png`;
+    const images = this.o.targets.isFloatingPoint();
+    const name = `${images ? 'reconstructions' : 'predictions'}-epoch-${String(e.epoch + 1).padStart(3, '0')}.png`;
     const path = join(this.media, name);
-    const png = this.predictionsPng(trainer);
+    const png = images ? this.reconstructionsPng(trainer) : this.predictionsPng(trainer);
     writeFileAtomic(path, (fd) => { writeSync(fd, png); });
     this.o.tracked?.artifact(`media/${name}`, path, 'image');
     const hists: Histogram[] = [];
@@ -79,6 +83,40 @@ export class MediaCallback implements Callback {
     this.gradHists = [];
     appendFileSync(join(this.media, 'histograms.jsonl'), hists.map((h) => `${JSON.stringify(h)}\n`).join(''));
     for (const h of hists) this.o.tracked?.event('histogram', h.name, h, { step: e.step });
+  }
+
+  /**
+   * Inpainting: per sample a column of the masked input, the completed image (prediction inside the
+   * hole, known pixels outside; captioned with its PSNR) and the original.
+   */
+  private reconstructionsPng(trainer: Trainer): Uint8Array {
+    const model = trainer.model;
+    const was = model.training;
+    model.eval();
+    try {
+      const k = Math.min(8, this.o.inputs.shape[0]!);
+      const { grid, psnrs } = torch.noGrad(() => torch.tidy(() => {
+        const device = model.parameters()[0]?.device ?? 'cpu';
+        const x = this.o.inputs.narrow(0, 0, k);
+        const t = this.o.targets.narrow(0, 0, k).to('float32');
+        const c = t.shape[1]! - 1;
+        const truth = t.narrow(1, 0, c);
+        const mask = t.narrow(1, c, 1);
+        const out = (model.call(x.to(device)) as Tensor).to('cpu').to('float32').clamp(0, 1);
+        const done = out.mul(mask).add(truth.mul(mask.neg().add(1)));
+        const shown = x.narrow(1, 0, c).to('float32').add(mask.mul(0.5)); // the hole shows grey
+        const mse = done.sub(truth).pow(2).mean([1, 2, 3]).toNumbers();
+        return { grid: torch.cat([shown, done, truth]).keep(), psnrs: mse.map((m) => (m > 0 ? 10 * Math.log10(1 / m) : Infinity)) };
+      }));
+      try {
+        const labels = [...Array.from({ length: k }, () => 'in'), ...psnrs.map((p) => (Number.isFinite(p) ? p.toFixed(1) : 'inf')), ...Array.from({ length: k }, () => 'true')];
+        return gridPng(grid, { labels, cols: k, scale: 'global' });
+      } finally {
+        grid.dispose();
+      }
+    } finally {
+      model.train(was);
+    }
   }
 
   /** The fixed batch with "predicted/true" captions (a wrong prediction is marked with '!'). */

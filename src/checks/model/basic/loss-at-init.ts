@@ -52,7 +52,7 @@ export function labelPrior(ctx: DoctorContext, numOutputs?: number): LabelPrior 
     });
   }
   return torch.tidy(() => {
-    const f = y.to('cpu').to('float64');
+    const f = (ctx.comparedTargets ? ctx.comparedTargets(y) : y).to('cpu').to('float64');
     const flat = f.ndim <= 1 ? f.reshape([-1, 1]) : f.reshape([f.shape[0]!, -1]);
     const mean = flat.mean(0);
     const expected = flat.sub(mean).pow(2).mean().item();

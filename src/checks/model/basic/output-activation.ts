@@ -165,10 +165,12 @@ function regression(out: Tensor, gradFn: string | null, probed: Range, scaled: b
     { name: 'tanh', lo: -1, hi: 1, hit: by(/^Tanh/) || (scaled && probed.min > -1 && probed.max < 1 && probed.min < 0) },
     { name: 'ReLU', lo: 0, hi: Infinity, hit: by(/^(Relu|Threshold)/) || (scaled && probed.min >= 0 && !(probed.max < 1)) },
   ];
+  let bounded: string | null = null;
   for (const b of bounds) {
     if (!b.hit) continue;
     evidence.outputActivation = b.name;
     const outside = t.min < b.lo || t.max > b.hi;
+    if (!outside && bounded === null) bounded = `bounded by ${b.name} to ${b.hi === Infinity ? `[${b.lo}, ∞)` : `[${b.lo}, ${b.hi}]`}, which holds the targets`;
     if (outside) {
       const interval = b.hi === Infinity ? `[${b.lo}, ∞)` : `(${b.lo}, ${b.hi})`;
       return { verdict: 'fail', summary: `${b.name} on a regression output: the outputs are confined to ${interval} (${how}) while the targets range over [${num(t.min)}, ${num(t.max)}]`, evidence,
@@ -190,7 +192,7 @@ function regression(out: Tensor, gradFn: string | null, probed: Range, scaled: b
       : `make the final layer output ${shp(targets.shape.slice(1))} per sample to match the targets`;
     return { verdict: 'warn', summary, evidence, fix };
   }
-  return { verdict: 'pass', summary: `regression outputs are unbounded (${num(probed.min)}…${num(probed.max)} over the probes) and match the targets' shape ${shp(targets.shape)} (targets ${num(t.min)}…${num(t.max)})`, evidence };
+  return { verdict: 'pass', summary: `regression outputs are ${bounded ?? 'unbounded'} (${num(probed.min)}…${num(probed.max)} over the probes) and match the targets' shape ${shp(targets.shape)} (targets ${num(t.min)}…${num(t.max)})`, evidence };
 }
 
 export const outputActivation = defineCheck({
@@ -204,6 +206,6 @@ export const outputActivation = defineCheck({
     const { out, gradFn, probed, scaled } = probe(model, inputs);
     return ctx.task === 'classification'
       ? classification(ctx, out, gradFn, probed, scaled, targets)
-      : regression(out, gradFn, probed, scaled, targets);
+      : regression(out, gradFn, probed, scaled, ctx.comparedTargets ? ctx.comparedTargets(targets) : targets);
   });
 });
