@@ -4,6 +4,9 @@
 import { parseArgs } from 'node:util';
 import { buildExperimentData, openRun, buildLoss, buildMetrics } from '../experiment/index.js';
 import { inpaintingMetrics } from '../inpaint/index.js';
+import { inpaintingReport } from '../experiment/inpaint-report.js';
+import { formatInpaintingReport } from './inpaint-report.js';
+import type * as nn from '../nn/index.js';
 import { Trainer, ConfusionMatrix, PerClassAccuracy } from '../train/index.js';
 import { optim } from '../index.js';
 import { formatTable } from './table.js';
@@ -11,15 +14,22 @@ import { formatMetric, formatPercent } from '../util/format.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit.js';
 
 export const EVAL_HELP = `usage: sous eval <run folder> [--split test|val] [--weights best|last] [--json]
+                 [--report] [--frechet-classifier <classification run>]
 
 Evaluates a run's model on the test split (or the validation split) of the data its config names,
-split exactly as in training (same seed): loss, accuracy, top-k, per-class accuracy and the
-confusion matrix (rows: true class, columns: predicted).
+split exactly as in training (same seed). Classification: loss, accuracy, top-k, per-class accuracy
+and the confusion matrix (rows: true class, columns: predicted). Inpainting: loss, PSNR and SSIM
+(skimage's defaults and Wang et al.'s window) of the completed images.
 
 options:
   --split S      test (default) or val
   --weights W    best (default: checkpoints/best.safetensors) or last (checkpoints/last.ckpt)
   --json         print the metrics as JSON instead of tables
+  --report       inpainting: also the test report, the model beside the baselines (mean fill,
+                 smooth fill, nearest training image) on square holes of inpaint.report_hole pixels
+  --frechet-classifier RUN
+                 inpainting, with --report: add a Fréchet distance on the features of this
+                 classification run's model (e.g. a configs/fashion.yaml run); not comparable to FID
   -h, --help     this help
 
 ${EXIT_CODES_HELP}`;
@@ -32,6 +42,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
       split: { type: 'string', default: 'test' },
       weights: { type: 'string', default: 'best' },
       json: { type: 'boolean', default: false },
+      report: { type: 'boolean', default: false },
+      'frechet-classifier': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -54,13 +66,19 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (cfg.task === 'inpainting') {
       const t = new Trainer({ model: r.model, optimizer: opt, loss, maxEpochs: 0, wheels: false, metrics: () => inpaintingMetrics({ test: true }) });
       const m = await t.evaluate(loader, values.split);
+      const fc = values['frechet-classifier'];
+      const report = values.report || fc !== undefined
+        ? await inpaintingReport({ ...cfg, inpaint: { ...cfg.inpaint, baselines: true, frechet_classifier: fc ?? cfg.inpaint.frechet_classifier } }, data, r.model as nn.Module, values.json ? undefined : (x) => process.stderr.write(`test report: scoring ${x}\n`))
+        : null;
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ run: r.run.dir, weights: r.weights, split: values.split, metrics: m }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ run: r.run.dir, weights: r.weights, split: values.split, metrics: m, ...(report ? { inpainting: report } : {}) }, null, 2)}\n`);
         return EXIT.ok;
       }
       const p = values.split;
       process.stdout.write(`run ${r.run.dir} (${r.weights} weights), ${p} split: ${data.sizes[p]} samples, holes ${cfg.inpaint.hole_min}-${cfg.inpaint.hole_max} px (masks fixed by inpaint.eval_seed=${cfg.inpaint.eval_seed})\n`);
       process.stdout.write(`loss ${formatMetric(m[`${p}/loss`]!)}  PSNR ${formatMetric(m[`${p}/psnr`]!)} dB  SSIM ${formatMetric(m[`${p}/ssim`]!)} (skimage defaults)  SSIM ${formatMetric(m[`${p}/ssim_wang`]!)} (Wang et al. Gaussian window)\n`);
+      if (report) process.stdout.write(`\n${formatInpaintingReport(report)}`);
+      else if (values.report || fc !== undefined) process.stdout.write('\nno test report: it needs the data set in memory with a test split (Fashion-MNIST); image folders are scored by the metrics above\n');
       return EXIT.ok;
     }
     const t = new Trainer({ model: r.model, optimizer: opt, loss, maxEpochs: 0, wheels: false, metrics: () => [...buildMetrics(cfg, k)(), new PerClassAccuracy(k, data.classes, { name: 'class_accuracy' }), new ConfusionMatrix(k)] });

@@ -5,6 +5,7 @@ import { planSweep, toYaml, type ConfigValue } from '../config/index.js';
 import { loadExperiment, trainRun, type TrainRunResult } from '../experiment/index.js';
 import { ProgressCallback, summaryTable } from './progress-callback.js';
 import { formatTable } from './table.js';
+import { formatInpaintingReport } from './inpaint-report.js';
 import { formatMetric, formatPercent, formatDuration } from '../util/format.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit.js';
 import type { Trainer } from '../train/index.js';
@@ -91,14 +92,7 @@ function printResult(r: TrainRunResult, out: NodeJS.WritableStream): void {
     const perClass = r.classes.map((c) => [c, r.test![`test/class_accuracy/${c}`] === undefined ? '' : formatPercent(r.test![`test/class_accuracy/${c}`]!)]);
     if (perClass.some((p) => p[1] !== '')) out.write(`\n${formatTable(['class', 'test accuracy'], perClass)}\n`);
   }
-  const rep = r.inpainting;
-  if (rep) {
-    const fd = rep.frechet !== undefined;
-    out.write(`\ninpainting, ${rep.images} test images with ${rep.hole}×${rep.hole} holes (masks fixed by inpaint.eval_seed=${rep.evalSeed}):\n`);
-    const rows = rep.methods.map((m) => [m.method, m.psnr, m.ssim, m.ssim_wang, ...(fd ? [m.frechet ?? null] : []), formatDuration(m.seconds)]);
-    out.write(`${formatTable(['method', 'PSNR dB', 'SSIM', 'SSIM (Wang)', ...(fd ? ['Fréchet'] : []), 'time'], rows)}\n`);
-    if (rep.frechet) out.write(`Fréchet: ${rep.frechet.name} (${rep.frechet.classifier}); train vs test images: ${formatMetric(rep.frechet.trainVsTest)}. Not comparable to published FID.\n`);
-  }
+  if (r.inpainting) out.write(`\n${formatInpaintingReport(r.inpainting)}`);
   const events = r.result.events.filter((e) => e.type === 'rollback' || e.type === 'diverged' || e.type === 'early_stop' || e.type === 'interrupted');
   if (events.length > 0) out.write(`\nevents:\n${events.map((e) => `  [${e.type}] ${e.message}`).join('\n')}\n`);
 }

@@ -8,3 +8,4 @@ export { DoctorFailedError } from './train.js';
 export { experimentDoctor, runDoctor, doctor, type ExperimentDoctor, type DoctorOptions } from './doctor.js';
 export { loadExperiment, buildExperiment, trainRun, type LoadedExperiment, type TrainRunOptions, type TrainRunResult } from './train.js';
 export { openRun, type OpenRun } from './open-run.js';
+export { inpaintingReport, type InpaintingReport, type MethodScores } from './inpaint-report.js';

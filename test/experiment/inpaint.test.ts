@@ -12,9 +12,11 @@ import { trainRun, loadExperiment, experimentDoctor } from '../../src/experiment
 import { runChecks, ALL_CHECKS } from '../../src/checks/index.js';
 import { ConfigError } from '../../src/config/index.js';
 import { repoRoot } from '../helpers/oracle.js';
+import { evalCommand } from '../../src/cli/eval.js';
 
 const CONFIG = join(repoRoot(), 'configs', 'inpaint.yaml');
 let out = '';
+let inpaintRun = '';
 before(() => { out = mkdtempSync(join(tmpdir(), 'sous-inpaint-')); });
 after(() => { rmSync(out, { recursive: true, force: true }); });
 
@@ -47,6 +49,33 @@ describe('inpainting from configs/inpaint.yaml', () => {
     assert.equal(rec.data.task, 'inpainting');
     assert.deepEqual(rec.data.inputShape, [2, 28, 28]);
     assert.ok(existsSync(join(r.run.dir, 'checkpoints', 'best.safetensors')));
+    inpaintRun = r.run.dir;
+  });
+
+  it('sous eval --report adds a Fréchet distance on the features of a classifier trained by Sous', async () => {
+    assert.ok(inpaintRun !== '', 'needs the run of the first test');
+    const cls = await trainRun(join(repoRoot(), 'configs', 'fashion.yaml'), [`out_dir=${out}`, 'data.limit=1000', 'data.test_limit=300', 'trainer.epochs=1', 'model.channels=[8,16]', 'model.hidden=32', 'trainer.checkpoint_every=null']);
+    assert.equal(cls.result.status, 'completed');
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => { written.push(String(chunk)); return true; }) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await evalCommand([inpaintRun, '--report', '--frechet-classifier', cls.run.dir, '--json']);
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.equal(code, 0);
+    const j = JSON.parse(written.join(''));
+    assert.ok(Number.isFinite(j.metrics['test/psnr']));
+    const rep = j.inpainting;
+    assert.equal(rep.frechet.name, "Fréchet distance on Sous's own Fashion-MNIST classifier features");
+    assert.match(rep.frechet.note, /not comparable to published FID/);
+    assert.ok(rep.frechet.trainVsTest >= 0 && Number.isFinite(rep.frechet.trainVsTest));
+    for (const m of rep.methods) assert.ok(Number.isFinite(m.frechet) && m.frechet >= 0, `${m.method}: ${m.frechet}`);
+    const byName = Object.fromEntries(rep.methods.map((m: { method: string; frechet: number }) => [m.method, m.frechet]));
+    assert.ok(byName['smooth fill'] < byName['mean fill'], `smooth fill (${byName['smooth fill']}) is closer to the real images than mean fill (${byName['mean fill']})`);
+    await assert.rejects(evalCommand([inpaintRun, '--report', '--frechet-classifier', inpaintRun, '--json']), /frechet_classifier: .* is an inpainting run; give a classification run/);
   });
 
   it('the doctor runs every check on the task without an error, and loss at init is judged against the target variance', async () => {
