@@ -5,10 +5,12 @@
 // Builds the store in a temp folder (RunStore.write, one transaction per run), starts the board on
 // 127.0.0.1 (port 0) and times, over real HTTP: /api/runs sorted by the metric (last and max),
 // /api/runs/:id/metrics (max=1000) and /api/compare of 2 runs; prints the median and p95 latency of
-// each and the store's size. There is no PyTorch counterpart to this benchmark.
+// each, the store's size, and the machine's load average before and after (the timings are only
+// comparable at a similar load). Sorting by a metric reads metric_summary (one row per run and key,
+// kept by RunStore.write), not the 10M points. There is no PyTorch counterpart to this benchmark.
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -40,6 +42,8 @@ async function time(label: string, path: () => string, repeats: number, base: st
 }
 
 async function main(): Promise<void> {
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, load average ${load()}`);
   const dir = mkdtempSync(join(tmpdir(), 'sous-board-bench-'));
   const file = join(dir, 'runs.db');
   try {
@@ -67,13 +71,16 @@ async function main(): Promise<void> {
       const pick = (): string => `run${String((i++ * 7919) % RUNS).padStart(5, '0')}`;
       await time('/api/runs (newest first)', () => '/api/runs', 20, board.url);
       await time('/api/runs?sort=train/loss (last)', () => '/api/runs?sort=train/loss&reduce=last&order=asc', 20, board.url);
-      await time('/api/runs?sort=train/loss&reduce=max', () => '/api/runs?sort=train/loss&reduce=max&order=desc', 5, board.url);
+      await time('/api/runs?sort=train/loss&reduce=max', () => '/api/runs?sort=train/loss&reduce=max&order=desc', 20, board.url);
+      await time('/api/runs?sort=train/loss&reduce=min', () => '/api/runs?sort=train/loss&reduce=min&order=asc', 20, board.url);
+      await time('/api/keys', () => '/api/keys', 20, board.url);
       await time('/api/runs?sort=train/loss&limit=20', () => '/api/runs?sort=train/loss&order=asc&limit=20', 20, board.url);
       await time('/api/runs/:id/metrics?max=1000 (10k points)', () => `/api/runs/${pick()}/metrics?keys=train/loss&max=1000`, 50, board.url);
       await time('/api/compare (2 runs, max=1000)', () => `/api/compare?ids=${pick()},${pick()}&keys=train/loss&max=1000`, 50, board.url);
     } finally {
       await board.close();
     }
+    console.log(`load average after: ${load()}`);
     console.log('no PyTorch counterpart: the board is Sous-only (TensorBoard / W&B dashboards are not timed here)');
   } finally {
     if (opt.keep) console.log(`kept ${file}`);

@@ -3,6 +3,7 @@
 // comparison of several runs with their config diff, and the new points since a rowid (for /api/live).
 
 import type { RunStore, RunInfo, ListRunsOptions, ArtifactRow } from '../track/index.js';
+import { parseConfusion, type ConfusionRecord } from '../track/confusion-record.js';
 import { downsample, jsonValue } from './downsample.js';
 
 export const STATUSES = ['running', 'completed', 'early_stopped', 'max_steps', 'diverged', 'interrupted', 'failed', 'crashed'] as const;
@@ -183,6 +184,24 @@ export function histogramsApi(store: RunStore, id: string, q: URLSearchParams): 
     throw new HttpError(404, `run '${id.slice(0, 80)}' has no histograms named '${name.slice(0, 80)}'; ${shown}`, { names });
   }
   return { name, kind: kind(name), series: [...epochs.values()].sort((a, b) => a.epoch - b.epoch || a.step - b.step) };
+}
+
+/**
+ * GET /api/runs/:id/confusion: { series: [{ epoch, step, split, classes, matrix }] }, the run's
+ * 'confusion' events (the validation confusion matrix of each epoch, rows true classes, columns
+ * predictions) in epoch order; an epoch recorded twice (a resumed run) keeps its last matrix, and
+ * malformed events are skipped.
+ */
+export function confusionApi(store: RunStore, id: string, q: URLSearchParams): { series: ConfusionRecord[] } {
+  known(q, []);
+  getRunOr404(store, id);
+  const byEpoch = new Map<string, ConfusionRecord>();
+  for (const e of store.events(id)) {
+    if (e.type !== 'confusion') continue;
+    const c = parseConfusion(e.data, e.step);
+    if (c !== undefined) byEpoch.set(`${c.split}/${c.epoch}`, c);
+  }
+  return { series: [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch || a.step - b.step) };
 }
 
 export interface CurveJson {

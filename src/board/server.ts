@@ -13,7 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPostgresUrl, RunStore, StoreConnectionError, type RunState } from '../track/index.js';
-import { compareApi, histogramsApi, HttpError, keysApi, listRunsApi, metricsApi, notFound, parseSince, runApi } from './api.js';
+import { compareApi, confusionApi, histogramsApi, HttpError, keysApi, listRunsApi, metricsApi, notFound, parseSince, runApi } from './api.js';
 import { jsonValue } from './downsample.js';
 
 export interface BoardOptions {
@@ -237,9 +237,10 @@ export async function startBoard(opts: BoardOptions = {}): Promise<Board> {
       if (parts.length === 2) return sendJson(res, 200, runApi(store, id, q));
       if (parts.length === 3 && parts[2] === 'metrics') return sendJson(res, 200, metricsApi(store, id, q));
       if (parts.length === 3 && parts[2] === 'histograms') return sendJson(res, 200, histogramsApi(store, id, q));
+      if (parts.length === 3 && parts[2] === 'confusion') return sendJson(res, 200, confusionApi(store, id, q));
       if (parts.length === 4 && parts[2] === 'artifacts' && parts[3] !== '') return serveArtifact(res, id, decode(parts[3]!));
     }
-    throw notFound(`no API route ${path.slice(0, 80)}; the routes are /api/runs, /api/runs/:id, /api/runs/:id/metrics, /api/runs/:id/histograms, /api/runs/:id/artifacts/:name, /api/compare, /api/keys, /api/live`);
+    throw notFound(`no API route ${path.slice(0, 80)}; the routes are /api/runs, /api/runs/:id, /api/runs/:id/metrics, /api/runs/:id/histograms, /api/runs/:id/confusion, /api/runs/:id/artifacts/:name, /api/compare, /api/keys, /api/live`);
   }
 
   const server: Server = createServer((req, res) => {

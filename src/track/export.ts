@@ -11,6 +11,7 @@ import { RunFolder, type RunStatus } from '../train/run-folder.js';
 import type { HParamValue } from './hparams.js';
 import { SessionStatus } from './hparams.js';
 import { EventFileWriter } from './tensorboard.js';
+import { confusionPng, parseConfusion } from './confusion.js';
 
 // marks the exporter's own files, so a re-export replaces them instead of doubling every curve
 const SUFFIX = '.sous';
@@ -56,7 +57,8 @@ const seconds = (iso: unknown): number | undefined => {
 
 /**
  * The run's media (src/track/media.ts): prediction grids as images, parameter histograms (from their
- * bins: each bin's centre repeated by its count, which TensorBoard re-bins) at each epoch's step.
+ * bins: each bin's centre repeated by its count, which TensorBoard re-bins) at each epoch's step, and
+ * the validation confusion matrices (confusion.jsonl) as heatmap images, `confusion_matrix/val`.
  */
 function media(run: RunFolder, writer: EventFileWriter, wallTime: (step: number) => number | undefined): void {
   const dir = run.path('media');
@@ -86,6 +88,22 @@ function media(run: RunFolder, writer: EventFileWriter, wallTime: (step: number)
     const png = PNG.sync.read(bytes);
     const step = epochSteps.get(Number(m[2]) - 1) ?? Number(m[2]);
     writer.image(m[1]!, bytes, png.height, png.width, 4, step, wallTime(step));
+  }
+  const confusionPath = join(dir, 'confusion.jsonl');
+  if (existsSync(confusionPath)) {
+    for (const line of readFileSync(confusionPath, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      let record;
+      try {
+        record = parseConfusion(JSON.parse(line));
+      } catch {
+        continue; // a line cut by a kill
+      }
+      if (record === undefined) continue;
+      const bytes = confusionPng(record);
+      const png = PNG.sync.read(Buffer.from(bytes));
+      writer.image(`confusion_matrix/${record.split}`, bytes, png.height, png.width, 4, record.step, wallTime(record.step));
+    }
   }
 }
 

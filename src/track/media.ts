@@ -2,14 +2,16 @@
 // predictions on a fixed batch as a PNG grid captioned "predicted/true", and histograms of every
 // parameter's values and of its gradient at the epoch's last step. Files go to <run>/media/; the
 // store records the images as artifacts and the histograms as events, and the TensorBoard export
-// picks both up.
+// picks both up. For classification it also records each validation epoch's confusion matrix
+// (confusion.ts; `confusion: false` turns that off).
 
 import { mkdirSync, appendFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { torch, type Tensor } from '../torch/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { gridPng } from '../checks/figures.js';
-import type { Callback, EpochEnd, Trainer } from '../train/index.js';
+import type { Callback, EpochEnd, Metrics, Trainer } from '../train/index.js';
+import { ConfusionCallback } from './confusion.js';
 import type { Run } from './run.js';
 
 export interface MediaOptions {
@@ -28,6 +30,8 @@ export interface MediaOptions {
   bins?: number;
   /** the run in the store, to record artifacts and histogram events */
   tracked?: Run | null;
+  /** classification: record each validation epoch's confusion matrix (default true; see ConfusionCallback) */
+  confusion?: boolean;
 }
 
 export interface Histogram {
@@ -52,8 +56,23 @@ export function histogram(t: Tensor, bins: number): { min: number; max: number; 
 
 export class MediaCallback implements Callback {
   private readonly media: string;
+  private readonly confusion: ConfusionCallback | null;
   constructor(private readonly o: MediaOptions) {
     this.media = join(o.dir, 'media');
+    const classification = !o.targets.isFloatingPoint() && o.classes.length > 0;
+    this.confusion = classification && o.confusion !== false ? new ConfusionCallback({ classes: o.classes, tracked: o.tracked ?? null, dir: o.dir, ...(o.every !== undefined ? { every: o.every } : {}) }) : null;
+  }
+
+  onFitStart(trainer: Trainer): void {
+    this.confusion?.onFitStart(trainer);
+  }
+
+  onValidationEnd(trainer: Trainer, metrics: Metrics): void {
+    this.confusion?.onValidationEnd(trainer, metrics);
+  }
+
+  onFitEnd(trainer: Trainer): void {
+    this.confusion?.onFitEnd(trainer);
   }
 
   private gradHists: Histogram[] = [];
@@ -69,6 +88,7 @@ export class MediaCallback implements Callback {
   }
 
   onEpochEnd(trainer: Trainer, e: EpochEnd): void {
+    this.confusion?.onEpochEnd(trainer, e);
     if (e.epoch % (this.o.every ?? 1) !== 0) return;
     mkdirSync(this.media, { recursive: true });
     const images = this.o.targets.isFloatingPoint();

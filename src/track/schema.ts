@@ -85,6 +85,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX artifacts_run ON artifacts (run_id, name);
     `,
   },
+  {
+    // per run and metric key: the number of points, the last (highest step; on a tie, the last
+    // written) value, and the min and max (NaNs, stored as NULL, left out). RunStore.write keeps it
+    // up to date in the transaction that inserts the points, so sorting runs by a metric's
+    // last/min/max reads one row per run instead of every point. Filled here from existing points.
+    name: 'metric_summary',
+    sql: `
+      CREATE TABLE metric_summary (
+        run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key        TEXT NOT NULL,
+        points     {int} NOT NULL,
+        last_step  {int} NOT NULL,
+        last_value {real},
+        min_value  {real},
+        max_value  {real},
+        PRIMARY KEY (run_id, key)
+      );
+      INSERT INTO metric_summary (run_id, key, points, last_step, last_value, min_value, max_value)
+        SELECT m.run_id, m.key, count(*), max(m.step),
+               (SELECT l.value FROM metrics l WHERE l.run_id = m.run_id AND l.key = m.key ORDER BY l.step DESC, l.rowid DESC LIMIT 1),
+               min(m.value), max(m.value)
+        FROM metrics m GROUP BY m.run_id, m.key;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

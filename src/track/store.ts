@@ -128,6 +128,19 @@ export interface MarkCrashedOptions {
   now?: number;
 }
 
+/** One metric key of a run, from metric_summary (store.metricSummaries). */
+export interface MetricSummary { key: string; points: number; lastStep: number; last: number; min: number; max: number }
+
+// metric_summary's upsert: a batch's per-key summary merged with the stored one (see upsertSummaries)
+const SUMMARY_CHUNK = 500;
+const SUMMARY_UPSERT_HEAD = 'INSERT INTO metric_summary AS s (run_id, key, points, last_step, last_value, min_value, max_value) VALUES';
+const SUMMARY_UPSERT_TAIL = `ON CONFLICT (run_id, key) DO UPDATE SET
+  points = s.points + excluded.points,
+  last_step = CASE WHEN excluded.last_step >= s.last_step THEN excluded.last_step ELSE s.last_step END,
+  last_value = CASE WHEN excluded.last_step >= s.last_step THEN excluded.last_value ELSE s.last_value END,
+  min_value = CASE WHEN s.min_value IS NULL OR excluded.min_value < s.min_value THEN excluded.min_value ELSE s.min_value END,
+  max_value = CASE WHEN s.max_value IS NULL OR excluded.max_value > s.max_value THEN excluded.max_value ELSE s.max_value END`;
+
 /** A run's state as the board's live feed polls it. */
 export interface RunState { id: string; name: string; project: string; status: string; started: number; ended: number | null; heartbeat: number | null }
 
@@ -301,11 +314,50 @@ export class RunStore {
       if (metrics.length > 0) {
         this.sql.serialize('metrics');
         this.sql.insertMany('metrics', ['run_id', 'step', 'epoch', 'key', 'value', 'wall_time'], metrics.map((m) => [runId, m.step, m.epoch, m.key, Number.isNaN(m.value) ? null : m.value, m.wallTime]));
+        this.upsertSummaries(runId, metrics);
       }
       this.sql.insertMany('events', ['run_id', 'step', 'type', 'message', 'data', 'time'], eventRows);
       // a run marked crashed that still writes was alive after all
       this.sql.run(`UPDATE runs SET heartbeat = ?, status = CASE WHEN status = 'crashed' THEN 'running' ELSE status END, ended = CASE WHEN status = 'crashed' THEN NULL ELSE ended END WHERE id = ?`, [heartbeat, runId]);
     });
+  }
+
+  /**
+   * Folds a batch of one run's points into metric_summary (within write's transaction): one row per
+   * key, merged with the stored one by a single upsert (the later step wins `last`; a tie goes to the
+   * batch, written after the stored points; NULLs, logged NaNs, are left out of min and max).
+   */
+  private upsertSummaries(runId: string, metrics: readonly MetricRow[]): void {
+    const byKey = new Map<string, { points: number; lastStep: number; last: number | null; min: number | null; max: number | null }>();
+    for (const m of metrics) {
+      const v = Number.isNaN(m.value) ? null : m.value;
+      const s = byKey.get(m.key);
+      if (s === undefined) {
+        byKey.set(m.key, { points: 1, lastStep: m.step, last: v, min: v, max: v });
+        continue;
+      }
+      s.points++;
+      if (m.step >= s.lastStep) { s.lastStep = m.step; s.last = v; }
+      if (v !== null) {
+        if (s.min === null || v < s.min) s.min = v;
+        if (s.max === null || v > s.max) s.max = v;
+      }
+    }
+    const rows = [...byKey].map(([key, s]): SqlValue[] => [runId, key, s.points, s.lastStep, s.last, s.min, s.max]);
+    for (let i = 0; i < rows.length; i += SUMMARY_CHUNK) {
+      const chunk = rows.slice(i, i + SUMMARY_CHUNK);
+      this.sql.run(`${SUMMARY_UPSERT_HEAD} ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')} ${SUMMARY_UPSERT_TAIL}`, chunk.flat());
+    }
+  }
+
+  /** Recomputes a run's metric_summary rows from its points (after points were deleted). */
+  private rebuildSummaries(runId: string): void {
+    this.sql.run('DELETE FROM metric_summary WHERE run_id = ?', [runId]);
+    this.sql.run(`INSERT INTO metric_summary (run_id, key, points, last_step, last_value, min_value, max_value)
+      SELECT m.run_id, m.key, count(*), max(m.step),
+             (SELECT l.value FROM metrics l WHERE l.run_id = m.run_id AND l.key = m.key ORDER BY l.step DESC, l.rowid DESC LIMIT 1),
+             min(m.value), max(m.value)
+      FROM metrics m WHERE m.run_id = ? GROUP BY m.run_id, m.key`, [runId]);
   }
 
   addArtifact(runId: string, a: ArtifactRow): void {
@@ -324,6 +376,7 @@ export class RunStore {
       const n = this.sql.run('UPDATE runs SET status = ?, ended = NULL, pid = ?, host = ?, heartbeat = ? WHERE id = ?', ['running', process.pid, hostname(), nowSeconds(), id]).changes;
       this.sql.run('DELETE FROM metrics WHERE run_id = ? AND step > ?', [id, afterStep]);
       this.sql.run('DELETE FROM events WHERE run_id = ? AND step > ?', [id, afterStep]);
+      this.rebuildSummaries(id);
       return n;
     });
     if (changes === 0) throw new Error(`no run with id '${id}' in ${this.path} to resume`);
@@ -377,9 +430,8 @@ export class RunStore {
       if (typeof metric !== 'string' || metric === '') throw new TypeError('listRuns: orderBy.metric must be a metric key');
       if (!['last', 'min', 'max'].includes(reduce)) throw new TypeError(`listRuns: orderBy.reduce must be 'last', 'min' or 'max' (got ${String(reduce)})`);
       if (direction !== 'asc' && direction !== 'desc') throw new TypeError(`listRuns: orderBy.direction must be 'asc' or 'desc' (got ${String(direction)})`);
-      const sub = reduce === 'last'
-        ? 'SELECT m.value FROM metrics m WHERE m.run_id = r.id AND m.key = ? ORDER BY m.step DESC, m.rowid DESC LIMIT 1'
-        : `SELECT ${reduce.toUpperCase()}(m.value) FROM metrics m WHERE m.run_id = r.id AND m.key = ?`;
+      // one primary-key lookup per run in metric_summary (kept by write), not a scan of the points
+      const sub = `SELECT s.${reduce}_value FROM metric_summary s WHERE s.run_id = r.id AND s.key = ?`;
       select = `r.*, (${sub}) AS sort_value`;
       sortArgs.push(metric);
       order = `r.sort_value IS NULL, r.sort_value ${direction.toUpperCase()}, r.started DESC`;
@@ -404,17 +456,27 @@ export class RunStore {
   /** The metric keys a run logged. */
   metricKeys(runId: string): string[] {
     this.check();
-    return this.sql.all<{ key: string }>(`SELECT key FROM metrics WHERE run_id = ? GROUP BY key ORDER BY ${DIALECTS[this.sql.dialect].binary('key')}`, [runId]).map((r) => r.key);
+    return this.sql.all<{ key: string }>(`SELECT key FROM metric_summary WHERE run_id = ? ORDER BY ${DIALECTS[this.sql.dialect].binary('key')}`, [runId]).map((r) => r.key);
+  }
+
+  /**
+   * Per metric key of a run: the number of points, the last step and value, the min and max (NaN:
+   * the last value was a NaN, or every value was), read from metric_summary; sorted by key.
+   */
+  metricSummaries(runId: string): MetricSummary[] {
+    this.check();
+    const rows = this.sql.all<{ key: string; points: number; last_step: number; last_value: number | null; min_value: number | null; max_value: number | null }>(
+      `SELECT key, points, last_step, last_value, min_value, max_value FROM metric_summary WHERE run_id = ? ORDER BY ${DIALECTS[this.sql.dialect].binary('key')}`, [runId]);
+    return rows.map((r) => ({ key: r.key, points: Number(r.points), lastStep: Number(r.last_step), last: r.last_value ?? NaN, min: r.min_value ?? NaN, max: r.max_value ?? NaN }));
   }
 
   /** The metric keys logged by the runs of a project (or of all runs), sorted. */
   projectMetricKeys(project?: string): string[] {
     this.check();
-    const runs = this.sql.all<{ id: string }>(project ? 'SELECT id FROM runs WHERE project = ?' : 'SELECT id FROM runs', project ? [project] : []);
-    const keys = new Set<string>();
-    // run by run: each is an index range of (run_id, key, step)
-    for (const r of runs) for (const row of this.sql.all<{ key: string }>('SELECT DISTINCT key FROM metrics WHERE run_id = ?', [r.id])) keys.add(row.key);
-    return [...keys].sort();
+    const rows = this.sql.all<{ key: string }>(project
+      ? 'SELECT DISTINCT s.key FROM metric_summary s JOIN runs r ON r.id = s.run_id WHERE r.project = ?'
+      : 'SELECT DISTINCT key FROM metric_summary', project ? [project] : []);
+    return rows.map((r) => r.key).sort();
   }
 
   events(runId: string): EventRow[] {

@@ -65,6 +65,12 @@ before(async () => {
     }
   }
   b.event('histogram', 'broken', { epoch: 0, name: 'broken', counts: 'nope' }, { step: 1 }); // malformed: skipped
+  // confusion matrices as the confusion callback records them; epoch 1 twice (a resume: the last counts)
+  const cm = (epoch: number, step: number, matrix: number[][]) => b.event('confusion', 'val', { epoch, step, split: 'val', classes: ['cat', 'dog'], matrix }, { step });
+  cm(1, 300, [[1, 1], [1, 1]]);
+  cm(0, 150, [[3, 2], [1, 4]]);
+  cm(1, 300, [[4, 1], [0, 5]]);
+  b.event('confusion', 'val', { epoch: 2, step: 9, matrix: [[1, 2]] }, { step: 9 }); // not square: skipped
   b.finish('early_stopped');
   const c = init({ store, id: ids.c, name: 'gamma 100%_odd', project: 'other', config: { model: 'mlp' } });
   c.log({ 'train/loss': Number.NaN }, { step: 0 });
@@ -173,6 +179,18 @@ test('/api/runs/:id/histograms: the names with their kind, one series per name, 
   assert.equal((await get(`/api/runs/${ids.b}/histograms?name=broken`)).status, 404);
   assert.match(((await get(`/api/runs/${ids.a}/histograms?name=x`)).body as { error: string }).error, /recorded no histograms/);
   assert.equal((await get('/api/runs/nope/histograms')).status, 404);
+});
+
+test('/api/runs/:id/confusion: the validation confusion matrices in epoch order, the last of a repeated epoch', async () => {
+  const r = await get(`/api/runs/${ids.b}/confusion`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body, { series: [
+    { epoch: 0, step: 150, split: 'val', classes: ['cat', 'dog'], matrix: [[3, 2], [1, 4]] },
+    { epoch: 1, step: 300, split: 'val', classes: ['cat', 'dog'], matrix: [[4, 1], [0, 5]] },
+  ] });
+  assert.deepEqual((await get(`/api/runs/${ids.a}/confusion`)).body, { series: [] });
+  assert.equal((await get('/api/runs/nope/confusion')).status, 404);
+  assert.match(((await get(`/api/runs/${ids.b}/confusion?epoch=1`)).body as { error: string }).error, /unknown query parameter 'epoch'/);
 });
 
 test('/api/compare: curves of several runs and the config diff', async () => {

@@ -1,7 +1,9 @@
 // The board in a real browser (Debian's chromium driven by playwright-core): the runs table lists
 // the runs, a run page draws the logged curve with every point, the comparison shows both runs and
 // their config difference, a point logged while the page is open arrives over the live stream, and a
-// run with media (3 epoch images, 3 epochs of histograms) gets an image slider and a ridge chart.
+// run with media (3 epoch images, 3 epochs of histograms and confusion matrices) gets an image
+// slider, a ridge chart and a confusion heatmap with an epoch slider, and a live run that outgrows the
+// page's 1,000 points is downsampled again (at most 1,000 points, ending at the newest step).
 // Screenshots go to test-results/board/.
 
 import { test, before, after } from 'node:test';
@@ -56,6 +58,7 @@ before(async () => {
     const spread = 1 - epoch * 0.3;
     media.event('histogram', name, { epoch, step, name, min: -spread, max: spread, counts: [1, 4, 9 + epoch * 3, 4, 1] }, { step });
     media.event('histogram', `grad/${name}`, { epoch, step, name: `grad/${name}`, min: -0.1, max: 0.1, counts: [2, 5, 2] }, { step });
+    media.event('confusion', 'val', { epoch, step, split: 'val', classes: ['cat', 'dog', 'frog'], matrix: [[5 + epoch, 3 - epoch, 2], [1, 8, 1], [0, 2 - epoch, 8 + epoch]] }, { step });
   }
   media.finish('completed');
   mediaId = media.id;
@@ -126,6 +129,30 @@ test('media: the image slider steps back to the first epoch; the histogram chart
   await page.screenshot({ path: join(SHOTS, 'media.png'), fullPage: true });
 });
 
+test('confusion matrix: a heatmap of the newest epoch, the slider steps back; counts or row shares', async () => {
+  await page.goto(`${board.url}#/run/${mediaId}`);
+  await page.waitForSelector('svg.confusion[data-epoch="2"]');
+  assert.equal(await page.textContent('#confusion-label'), 'epoch 3 of 3');
+  const counts = () => page.$$eval('svg.confusion rect.cell', (rs) => rs.map((r) => [Number(r.getAttribute('data-row')), Number(r.getAttribute('data-col')), Number(r.getAttribute('data-count'))]));
+  const matrix = async () => { const m = [[0, 0, 0], [0, 0, 0], [0, 0, 0]]; for (const [r, c, n] of await counts()) m[r]![c] = n; return m; };
+  assert.equal((await counts()).length, 9);
+  assert.deepEqual(await matrix(), [[7, 1, 2], [1, 8, 1], [0, 0, 10]]);
+  await page.fill('#confusion-slider', '0');
+  await page.waitForSelector('svg.confusion[data-epoch="0"]');
+  assert.equal(await page.textContent('#confusion-label'), 'epoch 1 of 3');
+  assert.deepEqual(await matrix(), [[5, 3, 2], [1, 8, 1], [0, 2, 8]]);
+  // shares of each row by default, counts when unticked
+  const texts = () => page.$$eval('svg.confusion text.cell-text', (ts) => ts.map((t) => t.textContent));
+  assert.equal((await texts())[0], '.50');
+  await page.click('#confusion-normalize');
+  await page.waitForFunction(`document.querySelector('svg.confusion text.cell-text')?.textContent === '5'`);
+  await page.click('#confusion-normalize');
+  // the events list leaves the matrices to the heatmap
+  assert.equal(await page.locator('#events li[data-type="confusion"]').count(), 0);
+  assert.match((await page.textContent('#events-histograms')) ?? '', /3 confusion matrices/);
+  await page.locator('#confusion-section').screenshot({ path: join(SHOTS, 'confusion.png') });
+});
+
 test('live: a point logged while the run page is open is drawn without a reload', async () => {
   const store = RunStore.open(join(dir, 'runs.db'));
   const run = init({ store, name: 'live-run', project: 'fashion', config: {}, flushEvery: 1 });
@@ -142,4 +169,53 @@ test('live: a point logged while the run page is open is drawn without a reload'
   await page.waitForFunction(`document.querySelector(${JSON.stringify(curve)})?.getAttribute('data-points') === '2'`, undefined, { timeout: 10_000 });
   run.finish('completed');
   store.close();
+});
+
+test('live: a curve that outgrows 1,000 points is downsampled again: at most 1,000 points, the last one the newest step', async () => {
+  const store = RunStore.open(join(dir, 'runs.db'));
+  const run = init({ store, name: 'long-live-run', project: 'fashion', config: {}, flushEvery: 100_000, flushMs: 60_000 });
+  // a spike the downsampled curve must keep, and 900 points: shown whole at first
+  const loss = (step: number) => (step === 1500 ? 50 : 2 * Math.exp(-step / 2000) + 0.01 * Math.sin(step));
+  for (let step = 0; step < 900; step++) run.log({ 'train/loss': loss(step) }, { step });
+  run.flush();
+  await page.goto(`${board.url}#/run/${run.id}`);
+  const curve = `svg.chart path.curve[data-key="train/loss"][data-run-id="${run.id}"]`;
+  await page.waitForSelector(curve, { state: 'attached' });
+  assert.equal(await page.getAttribute(curve, 'data-points'), '900');
+  await page.waitForSelector('#live-status[data-state="on"]', { state: 'attached', timeout: 10_000 });
+  // watch the curve's size on every redraw
+  await page.evaluate(`(() => {
+    window.__maxPoints = 0;
+    new MutationObserver(() => {
+      const p = document.querySelector(${JSON.stringify(curve)});
+      if (p) window.__maxPoints = Math.max(window.__maxPoints, Number(p.getAttribute('data-points')));
+    }).observe(document.getElementById('charts'), { subtree: true, childList: true, attributes: true });
+  })()`);
+  // the page fetches the curve again, downsampled by the server to 800 points (room for 200 live ones)
+  const refetches: string[] = [];
+  const onRequest = (req: { url(): string }) => { if (req.url().includes(`/api/runs/${run.id}/metrics?`)) refetches.push(req.url()); };
+  page.on('request', onRequest);
+  // 5,100 more points in 6 flushes, a second or so apart (each a live tick or two)
+  let step = 900;
+  for (let flush = 0; flush < 6; flush++) {
+    for (const end = step + 850; step < end; step++) run.log({ 'train/loss': loss(step) }, { step });
+    run.flush();
+    await new Promise((r) => setTimeout(r, 700));
+  }
+  const last = step - 1;
+  await page.waitForFunction(`document.querySelector(${JSON.stringify(curve)})?.getAttribute('data-last-step') === '${last}'`, undefined, { timeout: 15_000 });
+  // let a refetch that may still be out land
+  await page.waitForTimeout(1500);
+  const points = Number(await page.getAttribute(curve, 'data-points'));
+  assert.ok(points <= 1000 && points >= 500, `the curve keeps at most 1,000 points (has ${points})`);
+  assert.equal(await page.getAttribute(curve, 'data-last-step'), String(last));
+  assert.ok(Number(await page.evaluate('window.__maxPoints')) <= 1000, 'never drawn with more than 1,000 points');
+  page.off('request', onRequest);
+  assert.ok(refetches.length >= 1 && refetches.every((u) => u.endsWith('max=800')), `refetched at 800 points: ${refetches.join(' ')}`);
+  // the shape survives: the spike at step 1500 is still there (the y axis reaches 50)
+  const yTop = await page.$eval(`svg.chart[data-key="train/loss"] g.grid text`, (t) => t.textContent);
+  assert.equal(yTop, '50');
+  run.finish('completed');
+  store.close();
+  await page.screenshot({ path: join(SHOTS, 'live-long.png'), fullPage: true });
 });

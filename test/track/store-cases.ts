@@ -208,6 +208,59 @@ export function storeCases(b: StoreBackend): void {
     }
   });
 
+  test(title(b, 'store: metric_summary (last, min, max, points) follows every write, ties, NaNs and a resume, and sorts runs as the points would'), async () => {
+    const t = await b.fresh();
+    try {
+      const s = RunStore.open(t.location);
+      // what the summary must say, computed from the points themselves
+      const expected = (id: string) => s.metricKeys(id).map((key) => {
+        const rows = s.metrics(id, key); // by step, then write order
+        const vals = rows.map((r) => r.value).filter((v) => !Number.isNaN(v));
+        return { key, points: rows.length, lastStep: rows.at(-1)!.step, last: rows.at(-1)!.value, min: vals.length ? Math.min(...vals) : NaN, max: vals.length ? Math.max(...vals) : NaN };
+      });
+      s.createRun({ id: 'r1', name: 'r1', project: 'p' });
+      const w = (step: number, key: string, value: number) => ({ step, epoch: null, key, value, wallTime: 1 });
+      s.write('r1', [w(0, 'loss', 3), w(1, 'loss', 2), w(2, 'loss', NaN), w(0, 'acc', 0.1)]);
+      assert.deepEqual(s.metricSummaries('r1'), [
+        { key: 'acc', points: 1, lastStep: 0, last: 0.1, min: 0.1, max: 0.1 },
+        { key: 'loss', points: 3, lastStep: 2, last: NaN, min: 2, max: 3 },
+      ]);
+      // a later batch: a lower step does not move last; the same step again does (written later); infinities count
+      s.write('r1', [w(1, 'acc', 0.5), w(0, 'acc', -Infinity), w(2, 'loss', 1.5), w(5, 'nan', NaN)]);
+      s.write('r1', [w(1, 'acc', 0.4), w(3, 'loss', Infinity)]);
+      assert.deepEqual(s.metricSummaries('r1'), expected('r1'));
+      const acc = s.metricSummaries('r1').find((m) => m.key === 'acc')!;
+      assert.deepEqual(acc, { key: 'acc', points: 4, lastStep: 1, last: 0.4, min: -Infinity, max: 0.5 });
+      assert.ok(Number.isNaN(s.metricSummaries('r1').find((m) => m.key === 'nan')!.min));
+      // a resume drops the points after its step: the summary is rebuilt from the rest
+      s.resumeRun('r1', 1);
+      assert.deepEqual(s.metricSummaries('r1'), expected('r1'));
+      assert.deepEqual(s.metricKeys('r1'), ['acc', 'loss']);
+      assert.deepEqual(s.metricSummaries('r1').find((m) => m.key === 'loss'), { key: 'loss', points: 2, lastStep: 1, last: 2, min: 2, max: 3 });
+      // many keys in one batch (more than one upsert statement)
+      s.createRun({ id: 'r2', name: 'r2', project: 'q' });
+      s.write('r2', Array.from({ length: 1200 }, (_, i) => w(i % 7, `k${String(i % 600).padStart(3, '0')}`, i)));
+      const sum2 = s.metricSummaries('r2');
+      assert.equal(sum2.length, 600);
+      assert.deepEqual(sum2, expected('r2'));
+      assert.deepEqual(s.projectMetricKeys('p'), ['acc', 'loss']);
+      assert.equal(s.projectMetricKeys().length, 602);
+      // sorting by min/max/last reads the summary and agrees with the points
+      s.createRun({ id: 'r3', name: 'r3', project: 'p' });
+      s.write('r3', [w(0, 'loss', 0.5), w(1, 'loss', 2.5)]);
+      assert.deepEqual(s.listRuns({ filter: { project: 'p' }, orderBy: { metric: 'loss', reduce: 'min', direction: 'asc' } }).map((r) => [r.id, r.sortValue]), [['r3', 0.5], ['r1', 2]]);
+      assert.deepEqual(s.listRuns({ filter: { project: 'p' }, orderBy: { metric: 'loss', reduce: 'max' } }).map((r) => [r.id, r.sortValue]), [['r1', 3], ['r3', 2.5]]);
+      assert.deepEqual(s.listRuns({ filter: { project: 'p' }, orderBy: { metric: 'loss', reduce: 'last' } }).map((r) => [r.id, r.sortValue]), [['r3', 2.5], ['r1', 2]]);
+      // deleting a run deletes its summary
+      assert.equal(s.deleteRun('r2'), true);
+      assert.deepEqual(s.metricSummaries('r2'), []);
+      assert.equal(s.sql.get<{ n: number }>(`SELECT count(*) AS n FROM metric_summary WHERE run_id = 'r2'`)!.n, 0);
+      s.close();
+    } finally {
+      t.done();
+    }
+  });
+
   test(title(b, 'run: bad input gives clear errors and writes nothing'), async () => {
     const t = await b.fresh();
     try {

@@ -65,7 +65,7 @@ test('postgres: the schema has DOUBLE PRECISION, BIGINT and rowid identity colum
     assert.ok(!s.path.includes(pg.password), 'the password is masked');
     assert.throws(() => s.db, /store\.db is the SQLite connection.*PostgreSQL: use store\.sql/);
     const tables = s.sql.all<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`).map((r) => r.t);
-    assert.deepEqual(tables, ['artifacts', 'events', 'meta', 'metrics', 'runs']);
+    assert.deepEqual(tables, ['artifacts', 'events', 'meta', 'metric_summary', 'metrics', 'runs']);
     const types = Object.fromEntries(s.sql.all<{ c: string; ty: string; id: string }>(`SELECT table_name || '.' || column_name AS c, data_type AS ty, is_identity AS id FROM information_schema.columns WHERE table_schema = current_schema()`).map((r) => [r.c, `${r.ty}${r.id === 'YES' ? ' identity' : ''}`]));
     assert.equal(types['metrics.value'], 'double precision');
     assert.equal(types['metrics.wall_time'], 'double precision');
@@ -96,7 +96,7 @@ test('postgres: the schema has DOUBLE PRECISION, BIGINT and rowid identity colum
   ro.close();
 
   const empty = await freshDatabase();
-  assert.throws(() => RunStore.open(empty, { readonly: true }), /schema version 0, this Sous reads 1: open it read-write once to migrate/);
+  assert.throws(() => RunStore.open(empty, { readonly: true }), new RegExp(`schema version 0, this Sous reads ${SCHEMA_VERSION}: open it read-write once to migrate`));
 
   const rw = RunStore.open(url);
   rw.sql.run(`UPDATE meta SET value = '99' WHERE key = 'schema_version'`);
@@ -117,6 +117,33 @@ test('postgres: the schema has DOUBLE PRECISION, BIGINT and rowid identity colum
     assert.ok(MIGRATIONS.length >= 1);
   } finally {
     d.close();
+  }
+});
+
+test('postgres: opening a database of schema 1 adds metric_summary, filled from the points already there', async () => {
+  const url = await freshDatabase();
+  const d = PgDriver.connect(url);
+  try {
+    assert.equal(migrate(d, 'old', MIGRATIONS.slice(0, 1)), 1);
+    d.run(`INSERT INTO runs (id, name, project, status, started) VALUES ('a', 'a', 'p', 'completed', 1), ('b', 'b', 'p', 'completed', 2)`);
+    for (const [run, step, key, value] of [['a', 0, 'loss', 3], ['a', 2, 'loss', 1], ['a', 1, 'loss', 0.5], ['a', 2, 'loss', null], ['a', 0, 'acc', 0.2], ['b', 0, 'loss', 2], ['b', 1, 'loss', 4]] as const) {
+      d.run('INSERT INTO metrics (run_id, step, epoch, key, value, wall_time) VALUES (?, ?, NULL, ?, ?, 1)', [run, step, key, value]);
+    }
+  } finally {
+    d.close();
+  }
+  const s = RunStore.open(url);
+  try {
+    assert.equal(s.schemaVersion, SCHEMA_VERSION);
+    assert.deepEqual(s.metricSummaries('a'), [
+      { key: 'acc', points: 1, lastStep: 0, last: 0.2, min: 0.2, max: 0.2 },
+      { key: 'loss', points: 4, lastStep: 2, last: NaN, min: 0.5, max: 3 },
+    ]);
+    assert.deepEqual(s.listRuns({ orderBy: { metric: 'loss', reduce: 'max' } }).map((r) => [r.id, r.sortValue]), [['b', 4], ['a', 3]]);
+    s.write('b', [{ step: 2, epoch: null, key: 'loss', value: 5, wallTime: 2 }]);
+    assert.deepEqual(s.metricSummaries('b'), [{ key: 'loss', points: 3, lastStep: 2, last: 5, min: 2, max: 5 }]);
+  } finally {
+    s.close();
   }
 });
 
@@ -245,6 +272,7 @@ test('postgres: the same data gives the same answers as SQLite, through the stor
     both('limit', (s) => ids(s.listRuns({ limit: 2 })));
     both('metrics', (s) => ['train/loss', 'val/acc', 'odd', 'none'].map((k) => s.metrics('r1', k).concat(s.metrics('r2', k))));
     both('metricKeys', (s) => [s.metricKeys('r1'), s.metricKeys('r2'), s.metricKeys('r3')]);
+    both('metricSummaries', (s) => [s.metricSummaries('r1'), s.metricSummaries('r2'), s.metricSummaries('r3')]);
     both('projectMetricKeys', (s) => [s.projectMetricKeys(), s.projectMetricKeys('p1'), s.projectMetricKeys('p2')]);
     both('events', (s) => s.events('r1'));
     both('artifacts', (s) => s.artifacts('r1'));

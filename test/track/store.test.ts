@@ -26,7 +26,7 @@ test('store: a new file gets the schema, WAL, busy_timeout and foreign keys; reo
     assert.equal(s.db.pragma('busy_timeout', { simple: true }), 5000);
     assert.equal(s.db.pragma('foreign_keys', { simple: true }), 1);
     const tables = (s.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-    assert.deepEqual(tables, ['artifacts', 'events', 'meta', 'metrics', 'runs']);
+    assert.deepEqual(tables, ['artifacts', 'events', 'meta', 'metric_summary', 'metrics', 'runs']);
     const index = s.db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'metrics_run_key_step'`).get() as { sql: string };
     assert.match(index.sql, /\(run_id, key, step\)/);
     const run = init({ store: s, name: 'keep' });
@@ -71,6 +71,31 @@ test('store: a file from a newer schema is refused; migrations apply once, in or
     assert.equal(migrate(mem, 'mem', [m1, m2]), 2); // the failed migration rolled back
     mem.close();
     assert.ok(MIGRATIONS.length >= 1);
+  } finally {
+    t.done();
+  }
+});
+
+test('store: opening a store of schema 1 adds metric_summary, filled from the points already there', () => {
+  const t = tmp();
+  try {
+    const raw = new BetterSqlite3(t.db);
+    raw.pragma('journal_mode = WAL');
+    assert.equal(migrate(raw, 'old', MIGRATIONS.slice(0, 1)), 1);
+    raw.prepare(`INSERT INTO runs (id, name, project, status, started) VALUES ('a', 'a', 'p', 'completed', 1), ('b', 'b', 'p', 'completed', 2)`).run();
+    const ins = raw.prepare('INSERT INTO metrics (run_id, step, epoch, key, value, wall_time) VALUES (?, ?, NULL, ?, ?, 1)');
+    for (const [run, step, key, value] of [['a', 0, 'loss', 3], ['a', 2, 'loss', 1], ['a', 1, 'loss', 0.5], ['a', 2, 'loss', null], ['a', 0, 'acc', 0.2], ['b', 0, 'loss', 2], ['b', 1, 'loss', 4]] as const) ins.run(run, step, key, value);
+    raw.close();
+    const s = RunStore.open(t.db);
+    assert.equal(s.schemaVersion, SCHEMA_VERSION);
+    assert.deepEqual(s.metricSummaries('a'), [
+      { key: 'acc', points: 1, lastStep: 0, last: 0.2, min: 0.2, max: 0.2 },
+      { key: 'loss', points: 4, lastStep: 2, last: NaN, min: 0.5, max: 3 }, // step 2 twice: the later row (NaN) is last
+    ]);
+    assert.deepEqual(s.listRuns({ orderBy: { metric: 'loss', reduce: 'max' } }).map((r) => [r.id, r.sortValue]), [['b', 4], ['a', 3]]);
+    s.write('b', [{ step: 2, epoch: null, key: 'loss', value: 5, wallTime: 2 }]);
+    assert.deepEqual(s.metricSummaries('b'), [{ key: 'loss', points: 3, lastStep: 2, last: 5, min: 2, max: 5 }]);
+    s.close();
   } finally {
     t.done();
   }

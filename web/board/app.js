@@ -1,24 +1,35 @@
 // The sous board's page: a plain ES module, no framework and no build step. Hash routes:
 //   #/                      the runs table (filter, status, tag, sort by a metric, select to compare)
 //   #/run/<id>              one run: curves (EMA smoothing, log axis), images over time (slider),
-//                           histograms over time (ridge chart), events, config, artifacts
+//                           histograms over time (ridge chart), the confusion matrix per epoch
+//                           (heatmap, slider), events, config, artifacts
 //   #/compare?ids=a,b       selected runs: overlaid curves with a legend, config diff
 // Live updates come from /api/live (Server-Sent Events). Stable hooks for browser tests:
 // #runs-table tr[data-run-id], svg.chart[data-key] path.curve[data-key][data-points], #compare-legend,
-// #image-slider, #image-view[data-index][data-name], #histogram-param, svg.histograms[data-name] path.histogram[data-epoch].
+// #image-slider, #image-view[data-index][data-name], #histogram-param, svg.histograms[data-name] path.histogram[data-epoch],
+// #confusion-slider, svg.confusion[data-epoch] rect.cell[data-row][data-col][data-count].
+// Live curves: streamed points are appended; a curve that outgrows MAX_POINTS, or a downsampled one
+// that gained LIVE_FRACTION of its points since it was fetched, is fetched again (downsampled by the
+// server to LIVE_MAX points), so that it keeps its shape and never holds more than MAX_POINTS.
 /* global document, window, fetch, EventSource, localStorage, location, URLSearchParams, requestAnimationFrame, setTimeout, clearTimeout, Node, CSS */
 
 const SVG = 'http://www.w3.org/2000/svg';
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
 const view = () => document.getElementById('view');
+/** the most points a curve is drawn with (the API's max) */
+const MAX_POINTS = 1000;
+/** a downsampled live curve is fetched again once the points streamed since its fetch exceed this share of it */
+const LIVE_FRACTION = 0.25;
+/** the size a live curve is fetched at: room for LIVE_FRACTION more points before it reaches MAX_POINTS */
+const LIVE_MAX = Math.floor(MAX_POINTS / (1 + LIVE_FRACTION));
 const state = { page: null, runId: null, run: null, curves: {}, compare: null, selected: new Set(), keys: [] };
 const prefs = loadPrefs();
 
 function loadPrefs() {
   try {
-    return { smoothing: 0.6, log: false, ...JSON.parse(localStorage.getItem('sous-board') ?? '{}') };
+    return { smoothing: 0.6, log: false, normalize: true, ...JSON.parse(localStorage.getItem('sous-board') ?? '{}') };
   } catch {
-    return { smoothing: 0.6, log: false };
+    return { smoothing: 0.6, log: false, normalize: true };
   }
 }
 function savePrefs() {
@@ -143,7 +154,7 @@ function lineChart(key, series, { smoothing = 0, log = false } = {}) {
       root.append(svg('path', { class: 'raw', d: raw.d, stroke: s.color }));
     }
     const sm = pathOf(s.steps, ema(s.values, smoothing), x, y, log);
-    const p = svg('path', { class: 'curve', d: sm.d, stroke: s.color, 'data-key': key, 'data-run-id': s.id, 'data-points': sm.points });
+    const p = svg('path', { class: 'curve', d: sm.d, stroke: s.color, 'data-key': key, 'data-run-id': s.id, 'data-points': sm.points, 'data-last-step': s.steps.length ? s.steps[s.steps.length - 1] : null });
     const title = svg('title');
     title.textContent = `${s.label}: ${sm.points} points`;
     p.append(title);
@@ -254,6 +265,7 @@ async function runPage(id) {
     el('section', {}, el('h2', { text: 'metrics' }), keyPicker(detail.keys, chosen, draw), chartControls(draw), charts),
     el('section', { id: 'images-section' }, el('h2', { text: 'images over time' }), imagesOverTime(detail.artifacts)),
     el('section', { id: 'histograms-section' }, el('h2', { text: 'histograms over time' }), histogramsOverTime(id)),
+    el('section', { id: 'confusion-section' }, el('h2', { text: 'confusion matrix (validation)' }), confusionOverTime(id)),
     el('section', {}, el('h2', { text: 'summary' }), kvTable('summary-table', r.summary)),
     el('section', {}, el('h2', { text: 'events' }), eventsList(detail.events)),
     el('section', {}, el('h2', { text: 'config' }), kvTable('config-table', flatten(r.config))),
@@ -267,10 +279,95 @@ async function fetchCurves(id, keys) {
   if (keys.length === 0) return {};
   const out = {};
   for (let i = 0; i < keys.length; i += 50) {
-    const part = await api(`/api/runs/${encodeURIComponent(id)}/metrics?keys=${keys.slice(i, i + 50).map(encodeURIComponent).join(',')}&max=1000`);
-    for (const [k, c] of Object.entries(part)) out[k] = { steps: c.steps, values: c.values.map(num), total: c.total };
+    const part = await api(`/api/runs/${encodeURIComponent(id)}/metrics?keys=${keys.slice(i, i + 50).map(encodeURIComponent).join(',')}&max=${MAX_POINTS}`);
+    for (const [k, c] of Object.entries(part)) out[k] = asCurve(c);
   }
   return out;
+}
+
+/** a curve from the API as the page keeps it: numbers, the points logged (total), and how many it had when fetched */
+function asCurve(c) {
+  const values = c.values.map(num);
+  return { steps: [...c.steps], values, total: c.total ?? c.steps.length, fetched: c.steps.length };
+}
+
+// ---- live curves: append, and downsample again as they grow -----------------------------------
+/** downsample.ts's min/max buckets (first and last point kept; a bucket keeps its min, max and first NaN) */
+function downsampleIndices(values, max) {
+  const n = values.length;
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  let hasNaN = false;
+  for (let i = 1; i < n - 1; i++) if (Number.isNaN(values[i])) { hasNaN = true; break; }
+  const inner = n - 2;
+  const buckets = Math.max(1, Math.floor((max - 2) / (hasNaN ? 3 : 2)));
+  const out = [0];
+  for (let b = 0; b < buckets; b++) {
+    const lo = 1 + Math.floor((b * inner) / buckets);
+    const hi = 1 + Math.floor(((b + 1) * inner) / buckets);
+    let iMin = -1, iMax = -1, iNaN = -1;
+    for (let i = lo; i < hi; i++) {
+      const v = values[i];
+      if (Number.isNaN(v)) { if (iNaN < 0) iNaN = i; continue; }
+      if (iMin < 0 || v < values[iMin]) iMin = i;
+      if (iMax < 0 || v > values[iMax]) iMax = i;
+    }
+    const keep = [iMin, iMax, iNaN].filter((i) => i >= 0).sort((x, y) => x - y);
+    for (let k = 0; k < keep.length; k++) if (k === 0 || keep[k] !== keep[k - 1]) out.push(keep[k]);
+  }
+  out.push(n - 1);
+  return out.length > max ? [0, n - 1] : out;
+}
+
+/** Appends streamed points past the curve's last step; returns how many. */
+function appendLive(cur, steps, values) {
+  const lastStep = cur.steps.length ? cur.steps[cur.steps.length - 1] : -Infinity;
+  let added = 0;
+  steps.forEach((step, i) => {
+    if (step <= lastStep) return; // the page's own fetch may already hold points the stream sends again
+    cur.steps.push(step);
+    cur.values.push(num(values[i]));
+    added++;
+  });
+  cur.total += added;
+  return added;
+}
+
+const refetching = new Set();
+/**
+ * After live points were appended: a curve past MAX_POINTS, or a downsampled curve (some logged points
+ * not shown) that gained more than LIVE_FRACTION of its fetched points, is fetched again at LIVE_MAX
+ * points. Until the answer is in, a curve past MAX_POINTS is cut down here with the same buckets.
+ * `holder` maps keys to curves; `current()` says whether the page still shows it.
+ */
+function redownsample(runId, key, holder, current) {
+  const cur = holder[key];
+  const live = cur.steps.length - cur.fetched;
+  const over = cur.steps.length > MAX_POINTS;
+  if (!over && !(cur.total > cur.steps.length && live > LIVE_FRACTION * cur.fetched)) return;
+  if (over) {
+    const keep = downsampleIndices(cur.values, LIVE_MAX);
+    cur.steps = keep.map((i) => cur.steps[i]);
+    cur.values = keep.map((i) => cur.values[i]);
+    cur.fetched = Math.min(cur.fetched, cur.steps.length);
+  }
+  const id = `${runId}\n${key}`;
+  if (refetching.has(id)) return;
+  refetching.add(id);
+  api(`/api/runs/${encodeURIComponent(runId)}/metrics?keys=${encodeURIComponent(key)}&max=${LIVE_MAX}`).then((part) => {
+    if (!current() || !part[key]) return;
+    const next = asCurve(part[key]);
+    // points streamed while the request was out
+    const now = holder[key];
+    const lastStep = next.steps.length ? next.steps[next.steps.length - 1] : -Infinity;
+    for (let i = 0; i < now.steps.length; i++) {
+      if (now.steps[i] <= lastStep) continue;
+      next.steps.push(now.steps[i]);
+      next.values.push(now.values[i]);
+      next.total++;
+    }
+    holder[key] = next;
+    queueRedraw();
+  }).catch(showError).finally(() => refetching.delete(id));
 }
 
 function drawRunCharts(container, chosen) {
@@ -297,10 +394,15 @@ function kvTable(id, obj) {
 }
 
 function eventsList(all) {
-  // histogram events (one per parameter and epoch) are drawn in "histograms over time", not listed
-  const events = all.filter((e) => e.type !== 'histogram');
-  const hidden = all.length - events.length;
-  const note = hidden > 0 ? el('p', { class: 'muted', id: 'events-histograms', text: `${hidden} histogram event${hidden === 1 ? '' : 's'}: see histograms over time` }) : null;
+  // histogram events (one per parameter and epoch) are drawn in "histograms over time", and confusion
+  // events (one per epoch) in the confusion matrix section, not listed
+  const events = all.filter((e) => e.type !== 'histogram' && e.type !== 'confusion');
+  const hidden = all.filter((e) => e.type === 'histogram').length;
+  const matrices = all.filter((e) => e.type === 'confusion').length;
+  const note = hidden + matrices > 0 ? el('p', { class: 'muted', id: 'events-histograms', text: [
+    hidden > 0 ? `${hidden} histogram event${hidden === 1 ? '' : 's'}: see histograms over time` : '',
+    matrices > 0 ? `${matrices} confusion matri${matrices === 1 ? 'x' : 'ces'}: see the confusion matrix` : '',
+  ].filter(Boolean).join(' · ') }) : null;
   if (events.length === 0) return el('div', {}, el('p', { id: 'events', class: 'muted', text: 'no events' }), note);
   return el('div', {}, el('ul', { id: 'events' }, events.map((e) => el('li', { 'data-type': e.type },
     el('span', { class: 'muted', text: `${time(e.time)}${e.step === null ? '' : ` · step ${e.step}`} · ` }), el('b', { text: e.type }), ` ${e.message}`,
@@ -447,6 +549,80 @@ function ridgeChart(name, series) {
   return root;
 }
 
+// ---- confusion matrix over time -----------------------------------------------------------------
+function confusionOverTime(runId) {
+  const box = el('div', { id: 'confusion', class: 'confusion-box' }, el('p', { class: 'muted', text: 'loading…' }));
+  api(`/api/runs/${encodeURIComponent(runId)}/confusion`).then(({ series }) => {
+    if (state.runId !== runId) return;
+    if (series.length === 0) { box.replaceChildren(el('p', { class: 'muted', text: 'no confusion matrices (a classification run records one per validation epoch)' })); return; }
+    const slider = el('input', { type: 'range', id: 'confusion-slider', min: 0, max: series.length - 1, step: 1, value: series.length - 1, disabled: series.length < 2 });
+    const label = el('span', { id: 'confusion-label' });
+    const norm = el('input', { type: 'checkbox', id: 'confusion-normalize', checked: prefs.normalize });
+    const chartBox = el('figure', { class: 'chart-box confusion-chart' });
+    const show = () => {
+      const i = Math.min(series.length - 1, Math.max(0, Number(slider.value) || 0));
+      const c = series[i];
+      label.textContent = `epoch ${c.epoch + 1} of ${series[series.length - 1].epoch + 1}`;
+      chartBox.replaceChildren(el('figcaption', { text: `epoch ${c.epoch + 1} · step ${c.step} · rows: true class, columns: predicted` }), confusionChart(c, prefs.normalize));
+    };
+    slider.addEventListener('input', show);
+    norm.addEventListener('change', () => { prefs.normalize = norm.checked; savePrefs(); show(); });
+    box.replaceChildren(el('div', { class: 'toolbar' }, slider, label, el('label', {}, norm, ' shares of each row')), chartBox);
+    show();
+  }).catch((e) => box.replaceChildren(el('p', { class: 'muted', text: `confusion matrix: ${e instanceof Error ? e.message : String(e)}` })));
+  return box;
+}
+
+/**
+ * A heatmap of one confusion matrix: rows true classes, columns predictions. Shade by the cell's share
+ * of its row (recall on the diagonal, blue; confusions red); the cell shows the share or the count.
+ */
+function confusionChart(c, normalize) {
+  const k = c.matrix.length;
+  const cell = Math.max(14, Math.min(48, Math.floor(480 / k)));
+  const nameW = Math.min(120, 8 + 6.5 * Math.max(...c.classes.map((n) => n.length)));
+  const L = nameW + 16, T = 10, B = nameW + 16;
+  const W = L + k * cell + 8, H = T + k * cell + B;
+  const root = svg('svg', { class: 'confusion', viewBox: `0 0 ${W} ${H}`, width: W, 'data-epoch': c.epoch, 'data-step': c.step, role: 'img', 'aria-label': `confusion matrix, epoch ${c.epoch + 1}` });
+  const showText = k <= 20;
+  for (let r = 0; r < k; r++) {
+    const row = c.matrix[r];
+    const total = row.reduce((a, b) => a + b, 0);
+    const name = svg('text', { x: L - 4, y: T + r * cell + cell / 2 + 3, 'text-anchor': 'end', class: 'class-name' });
+    name.textContent = c.classes[r];
+    root.append(name);
+    for (let col = 0; col < k; col++) {
+      const share = total > 0 ? row[col] / total : 0;
+      const hue = r === col ? 217 : 0;
+      const rect = svg('rect', { class: 'cell', x: L + col * cell, y: T + r * cell, width: cell - 1, height: cell - 1,
+        fill: share === 0 ? '#f8fafc' : `hsl(${hue}, 80%, ${Math.round(96 - 52 * share)}%)`, 'data-row': r, 'data-col': col, 'data-count': row[col] });
+      const title = svg('title');
+      title.textContent = `true ${c.classes[r]} → predicted ${c.classes[col]}: ${row[col]} (${(100 * share).toFixed(1)}% of ${total})`;
+      rect.append(title);
+      root.append(rect);
+      if (showText && row[col] > 0) {
+        const t = svg('text', { x: L + col * cell + (cell - 1) / 2, y: T + r * cell + cell / 2 + 3, 'text-anchor': 'middle', class: share > 0.5 ? 'cell-text dark' : 'cell-text' });
+        t.textContent = normalize ? (share >= 0.995 ? '1' : share.toFixed(2).replace(/^0/, '')) : String(row[col]);
+        root.append(t);
+      }
+    }
+  }
+  for (let col = 0; col < k; col++) {
+    const x = L + col * cell + cell / 2 + 3;
+    const y = T + k * cell + 6;
+    const name = svg('text', { x, y, transform: `rotate(-60 ${x} ${y})`, 'text-anchor': 'end', class: 'class-name' });
+    name.textContent = c.classes[col];
+    root.append(name);
+  }
+  const ax = svg('text', { x: L + (k * cell) / 2, y: H - 4, 'text-anchor': 'middle', class: 'axis-title' });
+  ax.textContent = 'predicted';
+  root.append(ax);
+  const ay = svg('text', { x: 10, y: T + (k * cell) / 2, 'text-anchor': 'middle', transform: `rotate(-90 10 ${T + (k * cell) / 2})`, class: 'axis-title' });
+  ay.textContent = 'true';
+  root.append(ay);
+  return root;
+}
+
 function artifactsList(artifacts) {
   if (artifacts.length === 0) return el('p', { id: 'artifacts', class: 'muted', text: 'no artifacts' });
   const doctor = artifacts.find((a) => a.url && (a.name === 'doctor.html' || /(^|[\\/])doctor\.html$/i.test(a.path)));
@@ -469,7 +645,8 @@ async function comparePage(params) {
     return;
   }
   v.replaceChildren(el('p', { class: 'muted', text: 'loading…' }));
-  const data = await api(`/api/compare?ids=${ids.map(encodeURIComponent).join(',')}&max=1000`);
+  const data = await api(`/api/compare?ids=${ids.map(encodeURIComponent).join(',')}&max=${MAX_POINTS}`);
+  for (const curves of Object.values(data.curves)) for (const [k, c] of Object.entries(curves)) curves[k] = asCurve(c);
   state.compare = data;
   const color = Object.fromEntries(data.runs.map((r, i) => [r.id, COLORS[i % COLORS.length]]));
   const chosen = new Set(data.keys.slice(0, 6));
@@ -479,7 +656,7 @@ async function comparePage(params) {
     for (const key of [...chosen].sort()) {
       const series = data.runs.filter((r) => data.curves[r.id]?.[key]).map((r) => {
         const c = data.curves[r.id][key];
-        return { id: r.id, label: r.name, color: color[r.id], steps: c.steps, values: c.values.map(num) };
+        return { id: r.id, label: r.name, color: color[r.id], steps: c.steps, values: c.values };
       });
       charts.append(el('figure', { class: 'chart-box', 'data-key': key }, el('figcaption', { text: key }), lineChart(key, series, { smoothing: prefs.smoothing, log: prefs.log })));
     }
@@ -514,31 +691,25 @@ function startLive() {
   source.addEventListener('metrics', (ev) => {
     const msg = JSON.parse(ev.data);
     if (state.page === 'run' && msg.runs[state.runId]) {
-      for (const [key, c] of Object.entries(msg.runs[state.runId])) {
-        const cur = (state.curves[key] ??= { steps: [], values: [], total: 0 });
-        // the page's own fetch may already hold points the stream sends again: keep steps past its last one
-        const lastStep = cur.steps.length ? cur.steps[cur.steps.length - 1] : -Infinity;
-        c.steps.forEach((step, i) => {
-          if (step <= lastStep) return;
-          cur.steps.push(step);
-          cur.values.push(num(c.values[i]));
-          cur.total += 1;
-        });
+      const runId = state.runId;
+      const holder = state.curves;
+      for (const [key, c] of Object.entries(msg.runs[runId])) {
+        holder[key] ??= { steps: [], values: [], total: 0, fetched: 0 };
+        if (appendLive(holder[key], c.steps, c.values) > 0) redownsample(runId, key, holder, () => state.page === 'run' && state.curves === holder);
         if (!state.run.keys.includes(key)) state.run.keys.push(key);
       }
       queueRedraw();
     } else if (state.page === 'compare' && state.compare) {
       let touched = false;
-      for (const r of state.compare.runs) {
+      const data = state.compare;
+      for (const r of data.runs) {
+        const holder = data.curves[r.id];
         for (const [key, c] of Object.entries(msg.runs[r.id] ?? {})) {
-          const cur = (state.compare.curves[r.id][key] ??= { steps: [], values: [] });
-          const lastStep = cur.steps.length ? cur.steps[cur.steps.length - 1] : -Infinity;
-          c.steps.forEach((step, i) => {
-            if (step <= lastStep) return;
-            cur.steps.push(step);
-            cur.values.push(c.values[i]);
+          holder[key] ??= { steps: [], values: [], total: 0, fetched: 0 };
+          if (appendLive(holder[key], c.steps, c.values) > 0) {
             touched = true;
-          });
+            redownsample(r.id, key, holder, () => state.page === 'compare' && state.compare === data);
+          }
         }
       }
       if (touched) queueRedraw();
