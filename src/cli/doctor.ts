@@ -6,6 +6,7 @@ import { ALL_CHECKS } from '../checks/index.js';
 import { formatReport, formatResult, writeReport } from '../checks/report.js';
 import { loadExperiment } from '../experiment/index.js';
 import { runDoctor } from '../experiment/doctor.js';
+import { recordDoctor } from '../experiment/record.js';
 import { RunFolder } from '../train/index.js';
 import { formatTable } from './table.js';
 import { EXIT, EXIT_CODES_HELP, UsageError } from './exit.js';
@@ -65,6 +66,7 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     },
   });
   const paths = writeReport(out.dir, report, { title: `Sous doctor: ${exp.config.name}`, subtitle: `${configPath} ${positionals.slice(1).join(' ')}`.trim(), config: configPath, overrides: positionals.slice(1) });
+  recordDoctor(exp, out, report, paths.html);
   process.stdout.write(`${formatReport({ ...report, results: [] })}\nreport: ${paths.html}\n`);
   return report.counts.fail > 0 ? EXIT.doctorFailed : EXIT.ok;
 }

@@ -2,9 +2,10 @@
 // and the confusion matrix.
 
 import { parseArgs } from 'node:util';
-import { buildExperimentData, openRun, buildLoss, buildMetrics } from '../experiment/index.js';
+import { buildExperimentData, openRun, buildLoss, buildMetrics, type OpenRun } from '../experiment/index.js';
 import { inpaintingMetrics } from '../inpaint/index.js';
 import { inpaintingReport } from '../experiment/inpaint-report.js';
+import { recordEval } from '../experiment/record.js';
 import { formatInpaintingReport } from './inpaint-report.js';
 import type * as nn from '../nn/index.js';
 import { Trainer, ConfusionMatrix, PerClassAccuracy } from '../train/index.js';
@@ -33,6 +34,10 @@ options:
   -h, --help     this help
 
 ${EXIT_CODES_HELP}`;
+
+function evaluatedOf(r: OpenRun): { dir: string; id: string; name: string; config: Record<string, unknown>; seed: number } {
+  return { dir: r.run.dir, id: r.run.id, name: r.config.name, config: { ...r.config } as Record<string, unknown>, seed: r.config.seed };
+}
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -70,6 +75,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       const report = values.report || fc !== undefined
         ? await inpaintingReport({ ...cfg, inpaint: { ...cfg.inpaint, baselines: true, frechet_classifier: fc ?? cfg.inpaint.frechet_classifier } }, data, r.model as nn.Module, values.json ? undefined : (x) => process.stderr.write(`test report: scoring ${x}\n`))
         : null;
+      recordEval(evaluatedOf(r), { split: values.split, weights: r.weights }, m, report ? { inpainting: report } : {});
       if (values.json) {
         process.stdout.write(`${JSON.stringify({ run: r.run.dir, weights: r.weights, split: values.split, metrics: m, ...(report ? { inpainting: report } : {}) }, null, 2)}\n`);
         return EXIT.ok;
@@ -84,6 +90,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const t = new Trainer({ model: r.model, optimizer: opt, loss, maxEpochs: 0, wheels: false, metrics: () => [...buildMetrics(cfg, k)(), new PerClassAccuracy(k, data.classes, { name: 'class_accuracy' }), new ConfusionMatrix(k)] });
     const m = await t.evaluate(loader, values.split);
     const cm = t.lastEvaluation?.metrics.find((x) => x instanceof ConfusionMatrix) as ConfusionMatrix;
+    recordEval(evaluatedOf(r), { split: values.split, weights: r.weights }, m, { confusion: cm.matrix(), classes: data.classes });
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ run: r.run.dir, weights: r.weights, split: values.split, metrics: m, confusion: cm.matrix(), classes: data.classes }, null, 2)}\n`);
       return EXIT.ok;

@@ -5,7 +5,7 @@
 //
 // `resume` continues a run folder from its last.ckpt with the config saved there.
 
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { torch, type Tensor } from '../torch/index.js';
@@ -21,6 +21,7 @@ import { buildExperimentData, type ExperimentData } from './data.js';
 import { buildModel, buildOptimizer, buildSchedule, buildLoss, buildMetrics, trainerOptions, checkTask } from './build.js';
 import { inpaintingMetrics } from '../inpaint/index.js';
 import { inpaintingReport, type InpaintingReport } from './inpaint-report.js';
+import { openStoreRun } from './record.js';
 
 export interface LoadedExperiment {
   config: ExperimentConfig;
@@ -100,27 +101,17 @@ function readRunConfig(run: RunFolder): LoadedExperiment {
   return { config, raw, overrides, choices: {}, dir: run.dir };
 }
 
-/**
- * The run in the project's store ($SOUS_STORE, default .sous/runs.db; SOUS_STORE=off for none). A
- * store that cannot open (the SQLite addon did not build) costs a warning, not the run.
- */
-async function openTracking(run: RunFolder, cfg: ExperimentConfig, exp: LoadedExperiment, resumeAfterStep: number | undefined): Promise<track.Run | null> {
-  const where = process.env.SOUS_STORE ?? join('.sous', 'runs.db');
-  if (where === 'off') return null;
-  try {
-    const rec = run.readRecord();
-    return track.init({
-      id: run.id, name: cfg.name, project: String(exp.raw.project ?? 'sous'), dir: run.dir, store: where,
-      config: exp.raw as Record<string, unknown>, seed: cfg.seed, tags: exp.overrides,
-      ...(rec.git ? { git: rec.git as { commit: string | null; dirty: boolean | null } } : {}),
-      ...(rec.environment ? { environment: rec.environment } : {}),
-      ...(rec.data ? { data: rec.data } : {}),
-      ...(resumeAfterStep !== undefined ? { resumeAfterStep } : {}),
-    });
-  } catch (e) {
-    process.stderr.write(`sous: the run is not recorded in the store ${track.maskUrl(where)} (${e instanceof Error ? e.message : String(e)}); its folder ${run.dir} has everything\n`);
-    return null;
-  }
+/** The training run in the project's store (see openStoreRun). */
+function openTracking(run: RunFolder, cfg: ExperimentConfig, exp: LoadedExperiment, resumeAfterStep: number | undefined): track.Run | null {
+  const rec = run.readRecord();
+  return openStoreRun({
+    id: run.id, name: cfg.name, project: String(exp.raw.project ?? 'sous'), dir: run.dir,
+    config: exp.raw as Record<string, unknown>, seed: cfg.seed, tags: exp.overrides,
+    ...(rec.git ? { git: rec.git as { commit: string | null; dirty: boolean | null } } : {}),
+    ...(rec.environment ? { environment: rec.environment } : {}),
+    ...(rec.data ? { data: rec.data } : {}),
+    ...(resumeAfterStep !== undefined ? { resumeAfterStep } : {}),
+  });
 }
 
 /** The first `n` validation (else test) samples, the same every epoch: what the prediction grids show. */
@@ -251,7 +242,7 @@ export async function trainRun(configPath: string | null, overrides: readonly st
   }
 
   const every = cfg.trainer.checkpoint_every;
-  const tracked = await openTracking(run, cfg, exp, opts.resume !== undefined ? resumeStep : undefined);
+  const tracked = openTracking(run, cfg, exp, opts.resume !== undefined ? resumeStep : undefined);
   const doctorPage = run.path('doctor/doctor.html');
   if (tracked && opts.resume === undefined && existsSync(doctorPage)) tracked.artifact('doctor.html', doctorPage, 'report');
   const logger: Callback = {
