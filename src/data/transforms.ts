@@ -476,8 +476,169 @@ export function applyTransform(t: TransformSpec, img: Image, rng?: Rng): Image {
 /** Applies a list of transforms in order. */
 export function applyTransforms(ts: readonly TransformSpec[], img: Image, rng?: Rng): Image {
   let out = img;
-  for (const t of ts) out = applyTransform(t, out, rng);
+  for (let i = 0; i < ts.length;) {
+    const fused = applyFused(ts, i, out, rng);
+    if (fused !== null) {
+      out = fused.image;
+      i = fused.next;
+    } else out = applyTransform(ts[i++]!, out, rng);
+  }
   return out;
+}
+
+function validImage(img: Image): boolean {
+  const { channels: c, height: h, width: w, data } = img;
+  return (data instanceof Uint8Array || data instanceof Float32Array) && Number.isInteger(c) && c > 0 && Number.isInteger(h) && h > 0 && Number.isInteger(w) && w > 0 && data.length === c * h * w;
+}
+
+// scratch tables of the fused path, grown as needed (each thread has its own module instance)
+let axisI0 = new Int32Array(0), axisI1 = new Int32Array(0), axisL1 = new Float64Array(0), rowsScratch = new Float64Array(0);
+
+/**
+ * Bilinear source indices and weights for one output axis, as resizeBilinear computes them, shifted by
+ * `offset`, into the scratch tables from `at` (read backwards when `flip`).
+ */
+function bilinearAxis(inN: number, outN: number, offset: number, at: number, flip: boolean): void {
+  const scale = inN / outN;
+  for (let o = 0; o < outN; o++) {
+    let src = (o + 0.5) * scale - 0.5;
+    if (src < 0) src = 0;
+    const f = Math.min(Math.floor(src), inN - 1);
+    const k = at + (flip ? outN - 1 - o : o);
+    axisI0[k] = offset + f;
+    axisI1[k] = offset + Math.min(f + 1, inN - 1);
+    axisL1[k] = src - f;
+  }
+}
+
+// the value table of the last fused run and what it was made from: [channels, then (mean, std) per
+// channel for each normalize after toFloat]
+const lutKey: number[] = [];
+let lastKey: number[] = [];
+let lastLut: Float64Array | undefined;
+
+/**
+ * C x 256 float32 values (as doubles): toFloat of each uint8 value, then the normalizes in lutKey,
+ * each rounded to float32 as the transforms one by one store them.
+ */
+function valueTable(C: number): Float64Array {
+  if (lastLut !== undefined && lastKey.length === lutKey.length && lastKey.every((v, k) => Object.is(v, lutKey[k]))) return lastLut;
+  const lut = new Float64Array(C * 256);
+  for (let c = 0; c < C; c++) for (let u = 0; u < 256; u++) lut[c * 256 + u] = Math.fround(u / 255);
+  for (let k = 1; k < lutKey.length; k += 2 * C) {
+    for (let c = 0; c < C; c++) {
+      const m = lutKey[k + 2 * c]!, s = lutKey[k + 2 * c + 1]!;
+      for (let u = c * 256; u < (c + 1) * 256; u++) lut[u] = Math.fround((lut[u]! - m) / s);
+    }
+  }
+  lastKey = lutKey.slice();
+  lastLut = lut;
+  return lut;
+}
+
+/**
+ * The common uint8 pipeline in one pass: an optional resampling (randomResizedCrop or resize) followed
+ * by any run of flips, toFloat and normalize (which commute: flips move pixels, the others map each
+ * value by its channel). Draws from rng in the same order as the transforms one by one and gives the
+ * same values bit for bit: the resampled value is rounded to uint8 as resizeBilinear does, then mapped
+ * through a per-channel table of toFloat's and normalize's float32 results. Returns null where it does
+ * not apply (the caller then runs ts[i] alone, which also reports any error as before).
+ */
+function applyFused(ts: readonly TransformSpec[], i: number, img: Image, rng: Rng | undefined): { image: Image; next: number } | null {
+  const { data } = img;
+  if (!(data instanceof Uint8Array) || !validImage(img)) return null;
+  const { channels: C, height: H, width: W } = img;
+  let j = i;
+  let top = 0, left = 0, cropH = H, cropW = W, outH = H, outW = W;
+  let resample = false;
+  const first = ts[j]!;
+  if (first.kind === 'randomResizedCrop') {
+    [top, left, cropH, cropW] = resizedCropBox(H, W, first.scale, first.ratio, needRng(rng, first.kind));
+    [outH, outW] = first.size;
+    resample = true;
+    j++;
+  } else if (first.kind === 'resize') {
+    [outH, outW] = first.size;
+    resample = true;
+    j++;
+  }
+  let hflip = false, vflip = false;
+  // the value maps (toFloat, normalize) are recorded as numbers, and their table reused while they
+  // stay the same (every sample of a pipeline has the same ones)
+  let float = false;
+  lutKey.length = 0;
+  lutKey.push(C);
+  for (; j < ts.length; j++) {
+    const t = ts[j]!;
+    if (t.kind === 'randomHorizontalFlip') {
+      if (needRng(rng, t.kind).bernoulli(t.p)) hflip = !hflip;
+    } else if (t.kind === 'randomVerticalFlip') {
+      if (needRng(rng, t.kind).bernoulli(t.p)) vflip = !vflip;
+    } else if (t.kind === 'toFloat') {
+      float = true;
+    } else if (t.kind === 'normalize' && float && (t.mean.length === C || t.mean.length === 1)) {
+      for (let c = 0; c < C; c++) lutKey.push(t.mean.length === 1 ? t.mean[0]! : t.mean[c]!, t.std.length === 1 ? t.std[0]! : t.std[c]!);
+    } else break;
+  }
+  const lut = float ? valueTable(C) : undefined;
+  if (j === i) return null;
+  if (!resample && !hflip && !vflip && !float) return { image: img, next: j }; // flips that did not happen
+  const n = outH * outW;
+  const out = lut === undefined ? new Uint8Array(C * n) : new Float32Array(C * n);
+  if (cropH === outH && cropW === outW) {
+    // nothing resampled (resizeBilinear copies): move pixels and map values
+    for (let c = 0; c < C; c++) {
+      const lutBase = c * 256;
+      for (let y = 0; y < outH; y++) {
+        const p = c * H * W + (top + (vflip ? outH - 1 - y : y)) * W + left, o = c * n + y * outW;
+        if (out instanceof Float32Array) {
+          if (hflip) for (let x = 0; x < outW; x++) out[o + x] = lut![lutBase + data[p + outW - 1 - x]!]!;
+          else for (let x = 0; x < outW; x++) out[o + x] = lut![lutBase + data[p + x]!]!;
+        } else if (hflip) for (let x = 0; x < outW; x++) out[o + x] = data[p + outW - 1 - x]!;
+        else out.set(data.subarray(p, p + outW), o);
+      }
+    }
+    return { image: { data: out, channels: C, height: outH, width: outW }, next: j };
+  }
+  // tables: output columns at [0, outW), output rows at [outW, outW + outH)
+  if (axisI0.length < outW + outH) {
+    const m = 2 * (outW + outH);
+    [axisI0, axisI1, axisL1] = [new Int32Array(m), new Int32Array(m), new Float64Array(m)];
+  }
+  bilinearAxis(cropW, outW, left, 0, hflip);
+  bilinearAxis(cropH, outH, top, outW, vflip);
+  // separable, with resizeBilinear's exact arithmetic: each needed source row is interpolated along x
+  // once (hx * p[a] + lx * p[b]), then v = hy * row0[x] + ly * row1[x]
+  if (rowsScratch.length < cropH * outW) rowsScratch = new Float64Array(2 * cropH * outW);
+  const rows = rowsScratch, i0 = axisI0, i1 = axisI1, l1 = axisL1;
+  for (let c = 0; c < C; c++) {
+    const base = c * H * W, lutBase = c * 256;
+    for (let r = 0; r < cropH; r++) {
+      const p = base + (top + r) * W, q = r * outW;
+      for (let x = 0; x < outW; x++) {
+        const lx = l1[x]!;
+        rows[q + x] = (1 - lx) * data[p + i0[x]!]! + lx * data[p + i1[x]!]!;
+      }
+    }
+    // uint8 rounding as storeFor: Math.round(v) clamped to 0-255. Below 0.5 that is 0; for
+    // 0.5 <= v < 255 it is (v + 0.5) | 0, since the sum is exact or rounds within [2^k, 2^k + 0.5)
+    let o = c * n;
+    for (let y = 0; y < outH; y++) {
+      const q0 = (i0[outW + y]! - top) * outW, q1 = (i1[outW + y]! - top) * outW, ly = l1[outW + y]!, hy = 1 - ly;
+      if (out instanceof Float32Array) {
+        for (let x = 0; x < outW; x++, o++) {
+          const v = hy * rows[q0 + x]! + ly * rows[q1 + x]!;
+          out[o] = lut![lutBase + (v < 0.5 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0)]!;
+        }
+      } else {
+        for (let x = 0; x < outW; x++, o++) {
+          const v = hy * rows[q0 + x]! + ly * rows[q1 + x]!;
+          out[o] = v < 0.5 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0;
+        }
+      }
+    }
+  }
+  return { image: { data: out, channels: C, height: outH, width: outW }, next: j };
 }
 
 /** Transforms in order; `training` false drops the augmentations (randomResizedCrop becomes resize). */

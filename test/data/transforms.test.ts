@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   toFloat, normalize, resize, centerCrop, randomHorizontalFlip, randomVerticalFlip, randomRotation, randomAffine,
-  randomResizedCrop, colorJitter, gaussianNoise, randomErasing, compose, Compose, applyTransform, normalizationStats,
-  isAugmentation, type TransformSpec,
+  randomResizedCrop, colorJitter, gaussianNoise, randomErasing, compose, Compose, applyTransform, applyTransforms,
+  normalizationStats, isAugmentation, type TransformSpec,
 } from '../../src/data/transforms.js';
 import { Rng, permutation, sampleRng } from '../../src/data/random.js';
 import { DataError, type Image } from '../../src/data/types.js';
@@ -242,6 +242,56 @@ describe('normalizationStats', () => {
     assert.deepEqual(u, { mean: [0.5], std: [0.5] });
     assert.throws(() => normalizationStats([]), /no images/);
     assert.throws(() => normalizationStats([a, img(1, 1, 1, [1])]), /channels/);
+  });
+});
+
+describe('applyTransforms fast path', () => {
+  // applyTransforms runs resample + flips + toFloat + normalize on uint8 images in one pass; it must
+  // give the values of applyTransform one by one, bit for bit, and draw from the generator alike
+  const oneByOne = (ts: readonly TransformSpec[], im: Image, r?: Rng) => {
+    let out = im;
+    for (const t of ts) out = applyTransform(t, out, r);
+    return out;
+  };
+  const same = (ts: readonly TransformSpec[], im: Image, key: number) => {
+    const r1 = sampleRng(5, 1, key), r2 = sampleRng(5, 1, key);
+    const a = applyTransforms(ts, im, r1), b = oneByOne(ts, im, r2);
+    assert.deepEqual([a.channels, a.height, a.width, a.data.constructor], [b.channels, b.height, b.width, b.data.constructor]);
+    assert.ok(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength)), `${JSON.stringify(ts)} key ${key}`);
+    assert.equal(r1.nextUint32(), r2.nextUint32()); // the same number of draws
+  };
+  it('matches the transforms one by one exactly (uint8 images, many pipelines and samples)', () => {
+    const pipelines: TransformSpec[][] = [
+      [randomResizedCrop(28), randomHorizontalFlip(0.5), toFloat(), normalize([0.286], [0.353])],
+      [randomResizedCrop([12, 20], { scale: [0.3, 1] }), randomVerticalFlip(0.5), randomHorizontalFlip(0.7), toFloat(), normalize([0.5, 0.4, 0.3], [0.2, 0.25, 0.3])],
+      [resize([9, 31]), toFloat(), randomHorizontalFlip(1), normalize([0.1], [0.7]), randomVerticalFlip(1)],
+      [toFloat(), randomHorizontalFlip(0.5), normalize([0.286], [0.353])],
+      [randomHorizontalFlip(0.5), randomResizedCrop(7)],
+      [resize(5), randomHorizontalFlip(0), toFloat()],
+      [randomResizedCrop(16), colorJitter({ brightness: 0.5 }), toFloat(), normalize([0.5], [0.5])],
+      [centerCrop(20), randomResizedCrop(10), randomHorizontalFlip(), toFloat(), normalize([0.5], [0.25]), randomErasing({ p: 1 })],
+      [randomHorizontalFlip(0), randomVerticalFlip(0)],
+      [randomResizedCrop(28), randomHorizontalFlip(0.5), toFloat(), toFloat(), normalize([0.2], [0.3]), normalize([0.1], [2])],
+    ];
+    for (const C of [1, 3]) {
+      for (const [H, W] of [[28, 28], [17, 40], [1, 5]] as const) {
+        const im = img(C, H, W, (i) => (i * 97 + (i >> 3) * 13) % 256, true);
+        for (const ts of pipelines) {
+          if (ts.some((t) => t.kind === 'normalize' && t.mean.length !== 1 && t.mean.length !== C)) continue;
+          for (let k = 0; k < 40; k++) same(ts, im, k);
+        }
+      }
+    }
+  });
+  it('keeps the errors of the transforms one by one', () => {
+    const u = img(3, 4, 4, 7, true);
+    assert.throws(() => applyTransforms([randomResizedCrop(2)], u), /randomResizedCrop is an augmentation and needs a random generator/);
+    assert.throws(() => applyTransforms([resize(2), randomHorizontalFlip()], u), /randomHorizontalFlip is an augmentation/);
+    assert.throws(() => applyTransforms([resize(2), normalize([0], [1])], u), /toFloat/);
+    assert.throws(() => applyTransforms([toFloat(), normalize([0, 0], [1, 1])], u), /2 means for an image of 3 channels/);
+    assert.throws(() => applyTransforms([resize(2)], { data: new Uint8Array(3), channels: 1, height: 2, width: 2 }), /3 values, 1x2x2 needs 4/);
+    const same = applyTransforms([randomHorizontalFlip(0)], u, rng());
+    assert.equal(same, u); // nothing happened: the input itself, as applyTransform returns it
   });
 });
 
