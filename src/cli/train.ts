@@ -23,6 +23,10 @@ weights. A run folder runs/<date>_<time>_<name>/ keeps the resolved config, the 
 (seed, git commit, versions, device, data hashes, result), metrics.jsonl, events.jsonl and the
 pre-flight doctor report.
 
+Tasks: classification (configs/fashion.yaml) and inpainting (configs/inpaint.yaml: a U-Net fills
+random holes; validation PSNR/SSIM, reconstructions per epoch in <run>/media/, and a test report
+beside mean, smooth and nearest-training-image fills; docs/inpainting.md).
+
 options:
   --resume DIR    continue the run in DIR from its last checkpoint (after a crash, kill or Ctrl-C);
                   on CPU the continued run's losses equal the uninterrupted run's, bit for bit
@@ -44,6 +48,7 @@ examples:
   sous train configs/fashion.yaml
   sous train configs/fashion.yaml model=mlp optim.lr=1e-3 trainer.epochs=2
   sous train configs/fashion.yaml -m optim.lr=1e-3,3e-3
+  sous train configs/inpaint.yaml model.conv=gated inpaint.hole_min=12 inpaint.hole_max=12
   sous train --resume runs/2026-11-23_10-00-00_fashion-cnn
 
 ${EXIT_CODES_HELP}`;
