@@ -109,14 +109,7 @@ abstract class ConvNd<In extends unknown[] = [Tensor]> extends Module<In, Tensor
 
   /** PyTorch 1.13's reset_parameters: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for the bias. */
   resetParameters(): void {
-    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      if (fanIn !== 0) {
-        const bound = 1 / Math.sqrt(fanIn);
-        init.uniform_(this.bias, -bound, bound);
-      }
-    }
+    resetConvParameters(this.weight, this.bias);
   }
 
   override extraRepr(): string {
@@ -220,5 +213,17 @@ export class ConvTranspose2d extends ConvTransposeNd {
   protected readonly _fn = F.convTranspose2d;
   constructor(inChannels: number, outChannels: number, kernelSize: number | number[], opts: ConvTransposeOptions = {}) {
     super('ConvTranspose2d', 2, inChannels, outChannels, kernelSize, true, opts);
+  }
+}
+
+/** PyTorch 1.13's _ConvNd.reset_parameters: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for the bias. */
+export function resetConvParameters(weight: Tensor, bias: Tensor | null): void {
+  init.kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const [fanIn] = init.calculateFanInAndFanOut(weight);
+    if (fanIn !== 0) {
+      const bound = 1 / Math.sqrt(fanIn);
+      init.uniform_(bias, -bound, bound);
+    }
   }
 }

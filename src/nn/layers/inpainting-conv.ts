@@ -6,8 +6,7 @@
 import { torch, type Tensor } from '../../torch/index.js';
 import { Module, Parameter } from '../module.js';
 import * as F from '../functional.js';
-import * as init from '../init.js';
-import { Conv2d } from './conv.js';
+import { Conv2d, resetConvParameters } from './conv.js';
 import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
 import { Identity } from './shape.js';
 import { checkBool, checkInt, describeValue, factory, ntuple, pyStr, shapeOf, valueError, type FactoryOptions } from './util.js';
@@ -67,12 +66,7 @@ export class PartialConv2d extends Module<[input: Tensor, mask?: Tensor | null],
 
   /** nn.Conv2d's reset_parameters: kaiming_uniform_(a=√5) for the weight, U(±1/√fan_in) for the bias. */
   resetParameters(): void {
-    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
-      const bound = 1 / Math.sqrt(fanIn);
-      init.uniform_(this.bias, -bound, bound);
-    }
+    resetConvParameters(this.weight, this.bias);
   }
 
   /**
