@@ -133,28 +133,23 @@ function autoOmega(hole: Tensor, b: number, h: number, w: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < b; i++) {
     const base = i * h * w;
-    let ry = 0;
-    let rx = 0;
-    for (let r = 0; r < h; r++) {
-      let run = 0;
-      for (let c = 0; c <= w; c++) {
-        if (c < w && flags[base + r * w + c]) run += 1;
-        else if (run > 0) {
-          rx = Math.max(rx, decay(run, c - run === 0, c === w));
-          run = 0;
+    // the longest hole run along rows (step 1 within a row of w) and along columns (step w within a column of h)
+    const longest = (lines: number, len: number, lineStep: number, step: number): number => {
+      let best = 0;
+      for (let l = 0; l < lines; l++) {
+        let run = 0;
+        for (let k = 0; k <= len; k++) {
+          if (k < len && flags[base + l * lineStep + k * step]) run += 1;
+          else if (run > 0) {
+            best = Math.max(best, decay(run, k - run === 0, k === len));
+            run = 0;
+          }
         }
       }
-    }
-    for (let c = 0; c < w; c++) {
-      let run = 0;
-      for (let r = 0; r <= h; r++) {
-        if (r < h && flags[base + r * w + c]) run += 1;
-        else if (run > 0) {
-          ry = Math.max(ry, decay(run, r - run === 0, r === h));
-          run = 0;
-        }
-      }
-    }
+      return best;
+    };
+    const rx = longest(h, w, w, 1);
+    const ry = longest(w, h, 1, w);
     const rho = Math.min((rx + ry) / 2, 0.9999);
     out.push(Math.min(2 / (1 + Math.sqrt(1 - rho * rho)), 1.98));
   }

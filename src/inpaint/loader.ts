@@ -7,7 +7,7 @@
 import type { Tensor } from '../torch/index.js';
 import type { Batch } from '../data/index.js';
 import type { BatchLoader } from '../train/trainer.js';
-import { checkHoleOptions, inpaintingTargets, maskedInputs, randomRectangleMasks, InpaintingError, type HoleOptions } from './masks.js';
+import { inpaintingTargets, maskedInputs, randomRectangleMasks, InpaintingError, type HoleOptions } from './masks.js';
 
 export interface InpaintingLoaderOptions {
   holes: HoleOptions;
@@ -43,7 +43,6 @@ export class InpaintingLoader implements BatchLoader {
     if (x.ndim !== 4) throw new InpaintingError(`inpainting needs image batches [B, C, H, W], got [${x.shape.join(', ')}]`);
     if (batch.indices === undefined || batch.indices.length !== x.shape[0]) throw new InpaintingError('inpainting: the image loader must give each batch the dataset indices of its samples (masks are drawn per sample)');
     const [, , H, W] = x.shape as [number, number, number, number];
-    checkHoleOptions(this.opts.holes, H, W);
     const masks = randomRectangleMasks(batch.indices, H, W, this.opts.holes, this.opts.seed, epoch);
     let inputs: Tensor | undefined;
     try {

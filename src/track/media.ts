@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { gridPng } from '../checks/figures.js';
 import type { Callback, EpochEnd, Metrics, Trainer } from '../train/index.js';
 import { ConfusionCallback } from './confusion.js';
+import { composite } from '../inpaint/masks.js';
 import type { Run } from './run.js';
 
 export interface MediaOptions {
@@ -123,7 +124,7 @@ export class MediaCallback implements Callback {
         const truth = t.narrow(1, 0, c);
         const mask = t.narrow(1, c, 1);
         const out = (model.call(x.to(device)) as Tensor).to('cpu').to('float32').clamp(0, 1);
-        const done = out.mul(mask).add(truth.mul(mask.neg().add(1)));
+        const done = composite(out, truth, mask);
         const shown = x.narrow(1, 0, c).to('float32').add(mask.mul(0.5)); // the hole shows grey
         const mse = done.sub(truth).pow(2).mean([1, 2, 3]).toNumbers();
         return { grid: torch.cat([shown, done, truth]).keep(), psnrs: mse.map((m) => (m > 0 ? 10 * Math.log10(1 / m) : Infinity)) };
