@@ -21,12 +21,18 @@ export interface AdamOptions {
   maximize: boolean;
   /** true: the _foreach_* ops; false: one tensor at a time; null (default): foreach when a group's tensors share device and dtype. */
   foreach: boolean | null;
+  /**
+   * Safe to record in a CUDA graph (default false), as PyTorch's `capturable`: the step count and
+   * the lr live in device tensors and the bias corrections are computed there, so a replayed step
+   * is the right step. Takes the per-tensor path.
+   */
+  capturable: boolean;
 }
 
 export type AdamWOptions = AdamOptions;
 
 function validateAdam(name: string, o: Record<string, unknown>, where: string): void {
-  checkTypes(o, name, where, ['lr', 'eps', 'weightDecay'], ['amsgrad', 'maximize']);
+  checkTypes(o, name, where, ['lr', 'eps', 'weightDecay'], ['amsgrad', 'maximize', 'capturable']);
   const betas = o.betas;
   if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => typeof b !== 'number')) {
     throw new TypeError(`${name}: option betas must be a pair of numbers [beta1, beta2], got ${JSON.stringify(betas)}${where === 'options' ? '' : ` (in ${where})`}`);
@@ -58,7 +64,11 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const expAvgs = states.map((s) => s.exp_avg as Tensor);
     const expAvgSqs = states.map((s) => s.exp_avg_sq as Tensor);
     const maxSqs = amsgrad ? states.map((s) => s.max_exp_avg_sq as Tensor) : [];
-    for (const s of states) s.step = (s.step as number) + 1;
+    if (group.capturable) {
+      this.updateCapturable(group, params, grads, states);
+      return;
+    }
+    for (const s of states) s.step = (s.step instanceof Tensor ? Number(s.step.item()) : (s.step as number)) + 1;
     const steps = states.map((s) => s.step as number);
 
     if (foreach) {
@@ -115,15 +125,51 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     });
   }
 
+  /**
+   * PyTorch 1.13's _single_tensor_adam(w) with capturable=True: the same update with the step
+   * count, lr and bias corrections as device tensors (float64, 0-dim: they do not change the
+   * parameters' dtype), so nothing is read back to the host and a CUDA graph can replay it.
+   */
+  private updateCapturable(group: ParamGroup<AdamOptions>, params: Tensor[], grads: Tensor[], states: ParamState[]): void {
+    const { eps, weightDecay, amsgrad, maximize } = group;
+    const [beta1, beta2] = group.betas;
+    params.forEach((p0, i) => {
+      const s = states[i]!;
+      const step = this.stepTensor(s, p0).add_(1);
+      const lr = this.lrTensor(group, p0.device);
+      let grad = maximize ? grads[i]!.neg() : grads[i]!;
+      if (!this.decoupled && weightDecay !== 0) grad = grad.add(p0, { alpha: weightDecay });
+      grad = realOf(grad);
+      const p = realOf(p0);
+      const expAvg = realOf(s.exp_avg as Tensor);
+      const expAvgSq = realOf(s.exp_avg_sq as Tensor);
+      if (this.decoupled) p.mul_(lr.mul(-weightDecay).add_(1));
+      expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
+      expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
+      const bc1 = torch.pow(beta1, step).neg_().add_(1);
+      const bc2Sqrt = torch.pow(beta2, step).neg_().add_(1).sqrt_();
+      const stepSizeNeg = lr.div(bc1).neg_();
+      let second = expAvgSq;
+      if (amsgrad) {
+        const m = realOf(s.max_exp_avg_sq as Tensor);
+        m.copy_(torch.maximum(m, expAvgSq));
+        second = m;
+      }
+      // (sqrt(v) / bc2Sqrt + eps) / -stepSize, as PyTorch writes it, so that addcdiv needs no scalar.
+      const denom = second.sqrt().div_(bc2Sqrt.mul(stepSizeNeg)).add_(stepSizeNeg.reciprocal().mul_(eps));
+      p.addcdiv_(expAvg, denom);
+    });
+  }
+
   private initState(p: Tensor, amsgrad: boolean): ParamState {
     const s = this.stateOf(p);
     if (s.step === undefined) {
       s.step = 0;
-      this.setState(s, 'exp_avg', torch.zeros_like(p, { memoryFormat: 'preserve_format' }));
-      this.setState(s, 'exp_avg_sq', torch.zeros_like(p, { memoryFormat: 'preserve_format' }));
+      this.setState(s, 'exp_avg', this.zerosState(p));
+      this.setState(s, 'exp_avg_sq', this.zerosState(p));
     }
     if (amsgrad && !(s.max_exp_avg_sq instanceof Tensor)) {
-      this.setState(s, 'max_exp_avg_sq', torch.zeros_like(p, { memoryFormat: 'preserve_format' }));
+      this.setState(s, 'max_exp_avg_sq', this.zerosState(p));
     }
     return s;
   }
@@ -141,6 +187,7 @@ export class Adam extends AdamBase {
       amsgrad: opts.amsgrad ?? false,
       maximize: opts.maximize ?? false,
       foreach: opts.foreach ?? null,
+      capturable: opts.capturable ?? false,
     }, opts);
   }
 
@@ -161,6 +208,7 @@ export class AdamW extends AdamBase {
       amsgrad: opts.amsgrad ?? false,
       maximize: opts.maximize ?? false,
       foreach: opts.foreach ?? null,
+      capturable: opts.capturable ?? false,
     }, opts);
   }
 

@@ -80,6 +80,13 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly state = new Map<Tensor, ParamState>();
   /** Number of step() calls so far. */
   stepCount = 0;
+  /**
+   * True while a CUDA graph records step() (set by GraphedTrainStep): the learning-rate tensors of
+   * capturable groups are then left alone, since a fill recorded now would replay today's value.
+   */
+  capturing = false;
+  /** Capturable groups' learning rates as 0-dim float64 tensors, per group and device. */
+  private readonly lrTensors = new Map<ParamGroup<O>, Map<string, [Tensor, number]>>();
 
   /**
    * `given`: the options the caller passed, checked against the defaults' keys so that a misspelt
@@ -207,6 +214,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   step<L = undefined>(closure?: Closure<L>): L | undefined {
     let loss: L | undefined;
     if (closure !== undefined) loss = torch.enableGrad(closure);
+    if (!this.capturing) this.refreshLr();
     torch.tidy(() => torch.noGrad(() => {
       for (const group of this.paramGroups) {
         const params: Tensor[] = [];
@@ -219,7 +227,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         }
         if (params.length === 0) continue;
         const foreach = group.foreach as boolean | null | undefined;
-        if (foreach === false) {
+        if (foreach === false || group.capturable === true) {
           this.update(group, params, grads, false);
           continue;
         }
@@ -249,6 +257,66 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * state tensors must be kept (use `this.keepState`).
    */
   protected abstract update(group: ParamGroup<O>, params: Tensor[], grads: Tensor[], foreach: boolean): void;
+
+  /**
+   * A capturable group's learning rate on `device`, as a kept 0-dim float64 tensor that the
+   * update reads on the device (so a CUDA graph replays the current lr, not the captured one).
+   * Created on first use, outside a capture: a tensor made during a capture would be refilled with
+   * the captured value on every replay.
+   */
+  protected lrTensor(group: ParamGroup<O>, device: string): Tensor {
+    let m = this.lrTensors.get(group);
+    if (m === undefined) this.lrTensors.set(group, (m = new Map()));
+    const have = m.get(device);
+    if (have !== undefined) return have[0];
+    if (this.capturing) {
+      throw new OptimizerError(`${this.constructor.name}: a capturable group met device ${device} for the first time during a CUDA-graph capture; run at least one eager step (warm-up) before capturing`);
+    }
+    const t = torch.noGrad(() => torch.full([], group.lr, { dtype: 'float64', device })).keep();
+    m.set(device, [t, group.lr]);
+    return t;
+  }
+
+  /**
+   * Copies each capturable group's lr (changed by a schedule) into its device tensor. step() does
+   * it; a CUDA-graph step calls it before each replay. A no-op for groups whose lr is unchanged.
+   */
+  refreshLr(): void {
+    for (const [group, m] of this.lrTensors) {
+      for (const entry of m.values()) {
+        if (entry[1] === group.lr) continue;
+        torch.noGrad(() => entry[0].fill_(group.lr));
+        entry[1] = group.lr;
+      }
+    }
+  }
+
+  /**
+   * A capturable parameter's step count as a kept 0-dim float64 tensor on its device (PyTorch's
+   * capturable optimizers keep it there, so that the bias corrections need no host value). A count
+   * loaded from a state dict as a number is moved onto the device here.
+   */
+  protected stepTensor(s: ParamState, p: Tensor): Tensor {
+    const v = s.step;
+    if (v instanceof Tensor) return v;
+    if (this.capturing) {
+      throw new OptimizerError(`${this.constructor.name}: a parameter's step count was created during a CUDA-graph capture; run at least one eager step (warm-up) before capturing`);
+    }
+    const t = torch.full([], typeof v === 'number' ? v : 0, { dtype: 'float64', device: p.device });
+    this.setState(s, 'step', t);
+    return t;
+  }
+
+  /**
+   * A new zero state tensor shaped like `p` (momentum, moments). Refused during a CUDA-graph
+   * capture: its zero fill would be recorded and would reset the state on every replay.
+   */
+  protected zerosState(p: Tensor): Tensor {
+    if (this.capturing) {
+      throw new OptimizerError(`${this.constructor.name}: a parameter's state was created during a CUDA-graph capture; run at least one eager step (warm-up) before capturing`);
+    }
+    return torch.zeros_like(p, { memoryFormat: 'preserve_format' });
+  }
 
   /** The state of `p`, created empty on first use. */
   protected stateOf(p: Tensor): ParamState {
@@ -396,9 +464,15 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.state.clear();
   }
 
+  private disposeLr(): void {
+    for (const m of this.lrTensors.values()) for (const [t] of m.values()) t.dispose();
+    this.lrTensors.clear();
+  }
+
   /** Frees the state tensors (momentum buffers, moments). The optimizer starts afresh if stepped again. */
   dispose(): void {
     this.disposeState();
+    this.disposeLr();
   }
 
   [Symbol.dispose](): void {

@@ -22,6 +22,11 @@ export interface RMSpropOptions {
   maximize: boolean;
   /** true: the _foreach_* ops; false: one tensor at a time; null (default): foreach when a group's tensors share device and dtype. */
   foreach: boolean | null;
+  /**
+   * Safe to record in a CUDA graph (default false): the lr and the step count live in device
+   * tensors, so a replayed step follows the schedule. Takes the per-tensor path.
+   */
+  capturable: boolean;
 }
 
 function realOf(t: Tensor): Tensor {
@@ -44,11 +49,12 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       centered: opts.centered ?? false,
       maximize: opts.maximize ?? false,
       foreach: opts.foreach ?? null,
+      capturable: opts.capturable ?? false,
     }, opts);
   }
 
   protected override validate(o: Record<string, unknown>, where: string): void {
-    checkTypes(o, 'RMSprop', where, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum'], ['centered', 'maximize']);
+    checkTypes(o, 'RMSprop', where, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum'], ['centered', 'maximize', 'capturable']);
     check(nonNegative(o.lr), 'RMSprop', where, `invalid learning rate: ${o.lr} (lr must be >= 0)`);
     check(nonNegative(o.eps), 'RMSprop', where, `invalid epsilon value: ${o.eps} (eps must be >= 0)`);
     check(nonNegative(o.momentum), 'RMSprop', where, `invalid momentum value: ${o.momentum} (must be >= 0)`);
@@ -56,21 +62,23 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     check(nonNegative(o.alpha), 'RMSprop', where, `invalid alpha value: ${o.alpha} (must be >= 0)`);
   }
 
-  private initState(p: Tensor, momentum: number, centered: boolean): ParamState {
+  private initState(p: Tensor, momentum: number, centered: boolean, capturable: boolean): ParamState {
     const s = this.stateOf(p);
     if (s.step === undefined) {
       s.step = 0;
-      this.setState(s, 'square_avg', torch.zeros_like(p, { memoryFormat: 'preserve_format' }));
+      this.setState(s, 'square_avg', this.zerosState(p));
     }
-    if (momentum > 0 && !(s.momentum_buffer instanceof Tensor)) this.setState(s, 'momentum_buffer', torch.zeros_like(p, { memoryFormat: 'preserve_format' }));
-    if (centered && !(s.grad_avg instanceof Tensor)) this.setState(s, 'grad_avg', torch.zeros_like(p, { memoryFormat: 'preserve_format' }));
-    s.step = (s.step as number) + 1;
+    if (momentum > 0 && !(s.momentum_buffer instanceof Tensor)) this.setState(s, 'momentum_buffer', this.zerosState(p));
+    if (centered && !(s.grad_avg instanceof Tensor)) this.setState(s, 'grad_avg', this.zerosState(p));
+    if (capturable) this.stepTensor(s, p).add_(1);
+    else s.step = (s.step instanceof Tensor ? Number(s.step.item()) : (s.step as number)) + 1;
     return s;
   }
 
   protected update(group: ParamGroup<RMSpropOptions>, params: Tensor[], grads: Tensor[], foreach: boolean): void {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
-    const states = params.map((p) => this.initState(p, momentum, centered));
+    const capturable = group.capturable;
+    const states = params.map((p) => this.initState(p, momentum, centered, capturable));
     const squareAvgs = states.map((s) => s.square_avg as Tensor);
     const gradAvgs = centered ? states.map((s) => s.grad_avg as Tensor) : [];
     const bufs = momentum > 0 ? states.map((s) => s.momentum_buffer as Tensor) : [];
@@ -125,7 +133,10 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
       if (momentum > 0) {
         const buf = realOf(bufs[i]!);
         buf.mul_(momentum).addcdiv_(grad, avg);
-        p.add_(buf, { alpha: -lr });
+        if (capturable) p.addcmul_(buf, this.lrTensor(group, p0.device), { value: -1 });
+        else p.add_(buf, { alpha: -lr });
+      } else if (capturable) {
+        p.addcmul_(grad.div(avg), this.lrTensor(group, p0.device), { value: -1 });
       } else {
         p.addcdiv_(grad, avg, { value: -lr });
       }

@@ -3,7 +3,7 @@
 // _multi_tensor_sgd without its in-place change of the gradients).
 
 import { torch, Tensor } from '../torch/index.js';
-import { Optimizer, REQUIRED, check, checkTypes, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, OptimizerError, REQUIRED, check, checkTypes, nonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface SGDOptions {
   /** Learning rate (required, here or in every group). */
@@ -20,6 +20,11 @@ export interface SGDOptions {
   maximize: boolean;
   /** true: the _foreach_* ops; false: one tensor at a time; null (default): foreach when a group's tensors share device and dtype. */
   foreach: boolean | null;
+  /**
+   * Safe to record in a CUDA graph (default false): the lr is read from a device tensor, so a
+   * replayed step follows the schedule. Takes the per-tensor path.
+   */
+  capturable: boolean;
 }
 
 /**
@@ -36,11 +41,12 @@ export class SGD extends Optimizer<SGDOptions> {
       nesterov: opts.nesterov ?? false,
       maximize: opts.maximize ?? false,
       foreach: opts.foreach ?? null,
+      capturable: opts.capturable ?? false,
     }, opts);
   }
 
   protected override validate(o: Record<string, unknown>, where: string): void {
-    checkTypes(o, 'SGD', where, ['lr', 'momentum', 'dampening', 'weightDecay'], ['nesterov', 'maximize']);
+    checkTypes(o, 'SGD', where, ['lr', 'momentum', 'dampening', 'weightDecay'], ['nesterov', 'maximize', 'capturable']);
     if (o.lr !== REQUIRED) check(nonNegative(o.lr), 'SGD', where, `invalid learning rate: ${o.lr} (lr must be >= 0)`);
     check(nonNegative(o.momentum), 'SGD', where, `invalid momentum value: ${o.momentum} (must be >= 0)`);
     check(nonNegative(o.weightDecay), 'SGD', where, `invalid weightDecay value: ${o.weightDecay} (must be >= 0)`);
@@ -79,11 +85,16 @@ export class SGD extends Optimizer<SGDOptions> {
         if (weightDecay !== 0) d = d.add(p, { alpha: weightDecay });
         if (momentum !== 0) {
           let buf = bufs[i] ?? null;
-          if (buf === null) buf = bufs[i] = d.clone();
-          else buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
+          if (buf === null) {
+            if (this.capturing) throw new OptimizerError('SGD: a momentum buffer was created during a CUDA-graph capture (its first step copies the gradient, which a replay would redo); run at least one eager step (warm-up) before capturing');
+            buf = bufs[i] = d.clone();
+          } else {
+            buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
+          }
           d = nesterov ? d.add(buf, { alpha: momentum }) : buf;
         }
-        p.add_(d, { alpha: -lr });
+        if (group.capturable) p.addcmul_(d, this.lrTensor(group, p.device), { value: -1 });
+        else p.add_(d, { alpha: -lr });
       });
     }
     states.forEach((s, i) => this.setState(s, 'momentum_buffer', bufs[i]!));

@@ -2,11 +2,11 @@
 // model from the same initial weights on the same data for 20 steps in Sous (foreach and
 // per-tensor paths) and in PyTorch, and compares the parameters after every step.
 import assert from 'node:assert/strict';
-import { torch, type DType } from '../../src/index.js';
+import { torch, Tensor, type DType } from '../../src/index.js';
 import { SGD, Adam, AdamW, RMSprop, Optimizer, type Params } from '../../src/optim/index.js';
 import { paritySuite, pit, py, DEVICE } from '../helpers/parity.js';
 import { assertClose } from '../helpers/oracle.js';
-import { makeProblem, freshParams, train, trainPy, problemInputs, maxAbsDiff, type RunOptions } from './common.js';
+import { makeProblem, freshParams, train, trainPy, problemInputs, maxAbsDiff, loss, flat, type RunOptions } from './common.js';
 
 type Make = (ps: Params, foreach: boolean) => Optimizer;
 
@@ -88,9 +88,11 @@ paritySuite('optimizer trajectories vs PyTorch (20 steps)', () => {
       const prob = makeProblem(dtype);
       const expected = await py().call({ inputs: problemInputs(prob), code: trainPy(c.py, c.run) });
       assert.ok(expected.out !== null && 't' in expected.out);
-      const trajs = [true, false].map((foreach) => {
+      // foreach, per-tensor, and capturable (lr and step count on the device, as a CUDA graph needs).
+      const trajs = [[true, false], [false, false], [false, true]].map(([foreach, capturable]) => {
         const ps = freshParams(prob.init);
-        const opt = c.make(c.grouped ? groups(ps, c.grouped) : ps, foreach);
+        const opt = c.make(c.grouped ? groups(ps, c.grouped) : ps, foreach!);
+        if (capturable) for (const g of opt.paramGroups) g.capturable = true;
         const t = train(opt, ps, prob, c.run);
         // The parameter that never had a gradient is never touched.
         assert.ok(!opt.state.has(ps[3]!), 'U has no grad: no state for it');
@@ -100,6 +102,7 @@ paritySuite('optimizer trajectories vs PyTorch (20 steps)', () => {
       const tol = dtype === 'float64' ? { rtol: 1e-10, atol: 1e-12 } : { rtol: 1e-5, atol: 1e-6 };
       assertClose(trajs[0]!, expected.out.t, { ...tol, label: 'foreach path vs PyTorch' });
       assertClose(trajs[1]!, expected.out.t, { ...tol, label: 'per-tensor path vs PyTorch' });
+      assertClose(trajs[2]!, expected.out.t, { ...tol, label: 'capturable path vs PyTorch' });
       // On the CPU the foreach ops run the per-tensor kernels: identical numbers. CUDA has fused
       // multi-tensor kernels that may round differently.
       if (DEVICE === 'cpu') assert.equal(maxAbsDiff(trajs[0]!, trajs[1]!), 0, 'foreach and per-tensor paths give identical numbers');
@@ -121,11 +124,11 @@ paritySuite('optimizer trajectories vs PyTorch (20 steps)', () => {
       const code = `z = z0.clone().requires_grad_()\nopt = ${ctor}\nrows = []\nfor i in range(10):\n    opt.zero_grad()\n    (z * c - tgt).abs().pow(2).sum().backward()\n    opt.step()\n    rows.append(z.detach().clone())\nout = torch.stack(rows)`;
       const expected = await py().call({ inputs: { z0, c, tgt }, code });
       assert.ok(expected.out !== null && 't' in expected.out);
-      for (const foreach of [true, false]) {
+      for (const [foreach, capturable] of [[true, false], [false, false], [false, true]]) {
         const z = z0.to(DEVICE, { copy: true }).requiresGrad_(true);
         const [cd, td] = [c.to(DEVICE), tgt.to(DEVICE)];
         const opt = make([z]);
-        for (const g of opt.paramGroups) g.foreach = foreach;
+        for (const g of opt.paramGroups) { g.foreach = foreach; g.capturable = capturable; }
         const rows = [];
         for (let i = 0; i < 10; i++) {
           opt.zeroGrad();
@@ -133,9 +136,76 @@ paritySuite('optimizer trajectories vs PyTorch (20 steps)', () => {
           opt.step();
           rows.push(z.detach().clone());
         }
-        assertClose(torch.stack(rows), expected.out.t, { rtol: 1e-10, atol: 1e-12, label: `${ctor} foreach=${foreach}` });
+        assertClose(torch.stack(rows), expected.out.t, { rtol: 1e-10, atol: 1e-12, label: `${ctor} foreach=${foreach} capturable=${capturable}` });
         opt.dispose();
       }
     }
+  });
+});
+
+paritySuite('capturable optimizers: the lr lives on the device and follows a schedule', () => {
+  const specs: [string, (p: Params) => Optimizer][] = [
+    ['torch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True)', (p) => new SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, capturable: true })],
+    ['torch.optim.Adam(ps, lr=0.05, amsgrad=True)', (p) => new Adam(p, { lr: 0.05, amsgrad: true, capturable: true })],
+    ['torch.optim.AdamW(ps, lr=0.05, weight_decay=0.1)', (p) => new AdamW(p, { lr: 0.05, weightDecay: 0.1, capturable: true })],
+    ['torch.optim.RMSprop(ps, lr=0.01, momentum=0.5)', (p) => new RMSprop(p, { lr: 0.01, momentum: 0.5, capturable: true })],
+  ];
+  for (const [ctor, make] of specs) {
+    pit(`${ctor.split('(')[0]} capturable with a step schedule`, async () => {
+      const prob = makeProblem('float64');
+      // The lr halves every 3 steps on both sides (set by hand, as a schedule does).
+      const code = trainPy(ctor).replace('    opt.zero_grad(', "    for g in opt.param_groups: g['lr'] = g.setdefault('lr0', g['lr']) * 0.5 ** (i // 3)\n    opt.zero_grad(");
+      const expected = await py().call({ inputs: problemInputs(prob), code });
+      assert.ok(expected.out !== null && 't' in expected.out);
+      const ps = freshParams(prob.init);
+      const opt = make(ps);
+      const lr0 = opt.paramGroups[0]!.lr;
+      const rows: Tensor[] = [];
+      for (let i = 0; i < 20; i++) {
+        opt.paramGroups[0]!.lr = lr0 * 0.5 ** Math.floor(i / 3);
+        opt.zeroGrad();
+        torch.tidy(() => loss(ps, prob.X, prob.Y).backward());
+        opt.step();
+        rows.push(flat(ps));
+      }
+      assertClose(torch.stack(rows), expected.out.t, { rtol: 1e-10, atol: 1e-12, label: ctor });
+      assert.ok(opt.state.get(ps[0]!)!.step === undefined || opt.state.get(ps[0]!)!.step instanceof Tensor, 'the step count lives in a tensor');
+      opt.dispose();
+    });
+  }
+
+  pit('while capturing, step() neither refills the lr nor creates state; refreshLr() copies the new lr', () => {
+    const prob = makeProblem('float64');
+    const ps = freshParams(prob.init);
+    const opt = new SGD(ps, { lr: 0.05, momentum: 0.9, capturable: true });
+    const stepOnce = (): void => {
+      opt.zeroGrad();
+      torch.tidy(() => loss(ps, prob.X, prob.Y).backward());
+      opt.step();
+    };
+    // No warm-up: the state would be created inside the capture.
+    opt.capturing = true;
+    assert.throws(stepOnce, /warm-up/);
+    opt.capturing = false;
+    stepOnce();
+    // A capturing step reads the lr tensor as it is: the new lr reaches it only through refreshLr().
+    const before = flat(ps);
+    opt.paramGroups[0]!.lr = 0;
+    opt.capturing = true;
+    stepOnce();
+    opt.capturing = false;
+    assert.ok(maxAbsDiff(flat(ps), before) > 0, 'the captured step used the old lr (0.05), not 0');
+    opt.refreshLr();
+    const after = flat(ps);
+    opt.capturing = true;
+    stepOnce();
+    opt.capturing = false;
+    assert.equal(maxAbsDiff(flat(ps), after), 0, 'after refreshLr() the lr tensor holds 0: nothing moves');
+    opt.dispose();
+  });
+
+  pit('capturable must be a boolean', () => {
+    const ps = freshParams(makeProblem('float64').init);
+    assert.throws(() => new SGD(ps, { lr: 0.1, capturable: 1 as unknown as boolean }), /option capturable must be a boolean/);
   });
 });
