@@ -13,7 +13,7 @@ export {
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions, type AdamWOptions } from './adam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
-export { clipGradNorm_, clipGradValue_, clip_grad_norm_, clip_grad_value_, type ClipGradNormOptions } from './clip.js';
+export { clipGradNorm_, clipGradNormTensor_, clipGradValue_, clip_grad_norm_, clip_grad_value_, type ClipGradNormOptions } from './clip.js';
 export {
   LRScheduler, LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR,
   CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR, SequentialLR, ChainedScheduler, ReduceLROnPlateau,

@@ -120,4 +120,11 @@ export const core = native as unknown as {
   cudaMemoryStats?: F<[number | null], { allocated: number; peakAllocated: number; reserved: number; peakReserved: number; numOoms: number }>;
   cudaEmptyCache?: F<[], void>;
   cudaResetPeak?: F<[number | null], void>;
+  cudaGraphNew?: F<[], number>;
+  cudaGraphCaptureBegin?: F<[number], void>;
+  cudaGraphCaptureEnd?: F<[number], void>;
+  cudaGraphReplay?: F<[number], void>;
+  cudaGraphDispose?: F<[number], void>;
+  cudaSideStreamBegin?: F<[], void>;
+  cudaSideStreamEnd?: F<[], void>;
 };

@@ -8,3 +8,4 @@ export * from './metrics.js';
 export { RunFolder, type RunRecord, type RunStatus } from './run-folder.js';
 export { gitInfo, environment, type GitInfo, type Environment } from './run-info.js';
 export { psnr, ssim, ssimWindow, psnrMetric, ssimMetric, ImageQualityMetric, type ImageScores, type PsnrOptions, type SsimOptions, type SsimPreset } from './image-metrics.js';
+export { GraphedTrainStep, GraphedStepError, type GraphedTrainStepOptions } from './graph-step.js';

@@ -2,7 +2,7 @@
 // norm and the clipped gradients, for several norm types, both clipping and not, float32 and float64.
 import assert from 'node:assert/strict';
 import { torch, Tensor, type DType } from '../../src/index.js';
-import { clipGradNorm_, clipGradValue_ } from '../../src/optim/index.js';
+import { clipGradNorm_, clipGradNormTensor_, clipGradValue_ } from '../../src/optim/index.js';
 import { paritySuite, pit, py, DEVICE } from '../helpers/parity.js';
 import { assertClose } from '../helpers/oracle.js';
 import { numbers } from './common.js';
@@ -43,6 +43,15 @@ paritySuite('gradient clipping vs PyTorch', () => {
           assertClose(ps[1]!.grad!, g1.t, { label: 'grad 1' });
           assert.deepEqual(none, { b: true });
           assert.equal(ps[2]!.grad, null);
+          // The sync-free form (for CUDA graphs): the same norm as a 0-dim tensor, the same grads.
+          const again = [inputs.a!, inputs.b!, inputs.c!].map((p) => p.detach().clone().requiresGrad_());
+          again[0]!.grad = inputs.ga!.clone();
+          again[1]!.grad = inputs.gb!.clone();
+          const t = clipGradNormTensor_(again, maxNorm, { normType })!;
+          assert.deepEqual([t.shape, t.device], [[], ps[0]!.device]);
+          assert.ok(Math.abs(Number(t.item()) - expected) <= rel * Math.abs(expected), `tensor total norm: ${Number(t.item())}, PyTorch ${expected}`);
+          assertClose(again[0]!.grad!, g0.t, { label: 'grad 0 (tensor form)' });
+          assertClose(again[1]!.grad!, g1.t, { label: 'grad 1 (tensor form)' });
         });
       }
     }
