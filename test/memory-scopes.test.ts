@@ -71,4 +71,21 @@ describe('scopes', () => {
     });
     assert.equal(torch.memory().cpuBytes, base);
   });
+  it('large scopes, tensors disposed early and many shared storages are all freed once', () => {
+    const before = live();
+    const bytes = torch.memory().cpuBytes;
+    const storages = torch.memory().liveStorages;
+    torch.tidy(() => {
+      // more handles than the reused dispose buffer first holds (256), and more storages than the
+      // storage table's first size, with views sharing them
+      const ts = [];
+      for (let i = 0; i < 700; i++) ts.push(torch.ones(3).add(i));
+      for (const t of ts.slice(0, 300)) { t.view(3, 1); t.get(0); }
+      for (const t of ts.slice(650)) t.dispose(); // stale by the end of the scope (and no views hold them)
+      assert.equal(torch.memory().liveStorages, storages + 700 + 650); // the ones() and the add() results
+    });
+    assert.equal(live(), before);
+    assert.equal(torch.memory().cpuBytes, bytes);
+    assert.equal(torch.memory().liveStorages, storages);
+  });
 });

@@ -2,7 +2,7 @@
 // in-place identity, printing hooks and the dispatcher's argument binding.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { torch, Tensor } from '../src/index.js';
+import { torch, Tensor, TorchError } from '../src/index.js';
 
 describe('creation', () => {
   it('infers dtypes from JS data as PyTorch does', () => {
@@ -96,6 +96,22 @@ describe('dispatcher', () => {
     assert.deepEqual(x.add(x, { alpha: 2 }).tolist(), [3, 6, 9]);
     assert.deepEqual(x.sum({ dim: 0, keepdim: true }).shape, [1]);
     assert.deepEqual(x.view(3, 1).shape, [3, 1]);
+  });
+  it('positional calls fill defaults, reject missing or extra arguments, and report native errors with the op', () => {
+    torch.tidy(() => {
+      const x = torch.tensor([1, 2, 3]);
+      assert.deepEqual(torch.add(x, x).tolist(), [2, 4, 6]);
+      assert.deepEqual(torch.add(x, x, { alpha: 2 }).tolist(), [3, 6, 9]); // keyword-only alpha
+      assert.deepEqual(x.add(1).tolist(), [2, 3, 4]); // Scalar overload after the Tensor one fails
+      assert.deepEqual(x.add(1, 2).tolist(), [3, 4, 5]); // add.Scalar's alpha is positional
+      assert.deepEqual(torch.linear(torch.ones(1, 3), torch.ones(2, 3)).tolist(), [[3, 3]]); // optional bias left out
+      assert.deepEqual(torch.linear(torch.ones(1, 3), torch.ones(2, 3), null).tolist(), [[3, 3]]);
+      assert.throws(() => (torch.add as (...a: unknown[]) => unknown)(x), /invalid combination of arguments/);
+      assert.throws(() => (torch.relu as (...a: unknown[]) => unknown)(x, x), /invalid combination of arguments/);
+      assert.throws(() => x.add('a' as never), /invalid combination of arguments/);
+      assert.throws(() => torch.add(x, torch.ones(2)), (e: Error) => e instanceof TorchError && /^add\.Tensor: /.test(e.message) && /inputs: /.test(e.message));
+      assert.throws(() => x.view(2, 2), (e: Error) => e instanceof TorchError && /^view: /.test(e.message));
+    });
   });
   it('in-place ops return the same JS object', () => {
     const x = torch.zeros(3);

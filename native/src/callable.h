@@ -58,6 +58,8 @@ inline DoubleVec toDoubleList(const Napi::Value& v) {
 
 // Results, whatever C++ type a given libtorch returns them as.
 inline Napi::Value toJs(Napi::Env env, const at::Tensor& t) { return wrap(env, t); }
+// An op's fresh result moves into its handle: copying it cost an atomic increment and decrement.
+inline Napi::Value toJs(Napi::Env env, at::Tensor&& t) { return wrap(env, std::move(t)); }
 inline Napi::Value toJs(Napi::Env env, const std::vector<at::Tensor>& v) { return fromTensors(env, v); }
 inline Napi::Value toJs(Napi::Env env, bool b) { return Napi::Boolean::New(env, b); }
 inline Napi::Value toJs(Napi::Env env, int64_t i) { return Napi::Number::New(env, static_cast<double>(i)); }

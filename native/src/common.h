@@ -49,12 +49,22 @@ void throwJs(Napi::Env env, const char* kind, const std::string& msg);
 // handler jumps back to its guard, which restores the thread-local autograd and dispatch state that
 // the skipped destructors would have restored, and throws a JS error instead. Memory held by the
 // abandoned frames leaks; the process lives.
-extern thread_local sigjmp_buf* t_fpeJump;
+// initial-exec: a direct thread-pointer access instead of a __tls_get_addr call on every guard.
+extern thread_local sigjmp_buf* t_fpeJump __attribute__((tls_model("initial-exec")));
 void installSignalGuards();
+
+// This thread's autograd state, whose address get_tls_state() returns: looked up once per thread
+// instead of by a call into libc10 on every guarded call.
+extern thread_local c10::AutogradState* t_autogradState __attribute__((tls_model("initial-exec")));
+inline const c10::AutogradState& autogradTls() {
+  c10::AutogradState* p = t_autogradState;
+  if (p == nullptr) p = t_autogradState = &c10::AutogradState::get_tls_state();
+  return *p;
+}
 
 struct TlsSnapshot {
   c10::impl::LocalDispatchKeySet keys = c10::impl::tls_local_dispatch_key_set();
-  c10::AutogradState autograd = c10::AutogradState::get_tls_state();
+  c10::AutogradState autograd = autogradTls();
   void restore() const {
     c10::impl::_force_tls_local_dispatch_key_set(keys);
     c10::AutogradState::set_tls_state(autograd);
@@ -115,11 +125,21 @@ Napi::Value guard(const Napi::CallbackInfo& info, F&& f) {
 
 [[noreturn]] void argFail(const char* expected, const Napi::Value& v);
 
-inline bool isNone(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
+// The conversions below try the expected type first with one napi call (which fails on any other
+// type) instead of a type check and then a read: two calls per argument showed in small ops.
+inline bool isNone(const Napi::Value& v) {
+  if (v.IsEmpty()) return false;
+  napi_valuetype t;
+  if (napi_typeof(v.Env(), v, &t) != napi_ok) return false;
+  return t == napi_null || t == napi_undefined;
+}
+
+inline bool getDouble(const Napi::Value& v, double* d) { return !v.IsEmpty() && napi_get_value_double(v.Env(), v, d) == napi_ok; }
+inline bool getBool(const Napi::Value& v, bool* b) { return !v.IsEmpty() && napi_get_value_bool(v.Env(), v, b) == napi_ok; }
 
 inline int64_t toInt(const Napi::Value& v) {
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (getDouble(v, &d)) {
     if (d != static_cast<double>(static_cast<int64_t>(d))) argFail("an integer", v);
     return static_cast<int64_t>(d);
   }
@@ -132,7 +152,8 @@ inline int64_t toInt(const Napi::Value& v) {
 }
 
 inline double toDouble(const Napi::Value& v) {
-  if (v.IsNumber()) return v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (getDouble(v, &d)) return d;
   if (v.IsBigInt()) {
     bool lossless = true;
     return static_cast<double>(v.As<Napi::BigInt>().Int64Value(&lossless));
@@ -141,15 +162,16 @@ inline double toDouble(const Napi::Value& v) {
 }
 
 inline bool toBool(const Napi::Value& v) {
-  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value();
+  bool b;
+  if (getBool(v, &b)) return b;
   if (v.IsNumber()) return v.As<Napi::Number>().DoubleValue() != 0;
   argFail("a boolean", v);
 }
 
 // JS has one number type: integral values become int64 Scalars, others double (documented rule).
 inline at::Scalar toScalar(const Napi::Value& v) {
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
+  double d;
+  if (getDouble(v, &d)) {
     if (std::isfinite(d) && d == static_cast<double>(static_cast<int64_t>(d)) && std::abs(d) < 9007199254740992.0)
       return at::Scalar(static_cast<int64_t>(d));
     return at::Scalar(d);

@@ -14,6 +14,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cmath>
 #include <cstdlib>
@@ -32,40 +33,119 @@ namespace sous {
 // AdjustExternalMemory while any JS handle holds it (several views share one storage).
 
 namespace {
-struct StorageCount {
+// Storages held by live handles: an open-addressing table keyed by StorageImpl* (linear probing,
+// backward-shift deletion), so that counting a new tensor's storage allocates nothing; an
+// unordered_map node per tensor (a malloc and a free) cost about as much as the rest of the handle.
+struct StorageEntry {
+  c10::StorageImpl* key = nullptr;
   int64_t handles = 0;
   int64_t bytes = 0;
 };
-std::unordered_map<c10::StorageImpl*, StorageCount> g_storages;
+class StorageTable {
+ public:
+  StorageTable() : slots_(64) {}
+  // The entry for `s`, inserted with zero counts when missing.
+  StorageEntry& at(c10::StorageImpl* s) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    size_t i = index(s);
+    while (slots_[i].key != nullptr && slots_[i].key != s) i = (i + 1) & mask();
+    if (slots_[i].key == nullptr) {
+      slots_[i].key = s;
+      slots_[i].handles = 0;
+      slots_[i].bytes = 0;
+      size_++;
+    }
+    return slots_[i];
+  }
+  StorageEntry* find(c10::StorageImpl* s) {
+    size_t i = index(s);
+    while (slots_[i].key != nullptr) {
+      if (slots_[i].key == s) return &slots_[i];
+      i = (i + 1) & mask();
+    }
+    return nullptr;
+  }
+  void erase(StorageEntry* e) {
+    size_t i = static_cast<size_t>(e - slots_.data());
+    size_t j = i;
+    for (;;) {
+      j = (j + 1) & mask();
+      if (slots_[j].key == nullptr) break;
+      size_t home = index(slots_[j].key);
+      // Move j back to the hole at i unless its home lies cyclically in (i, j].
+      bool inRange = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+      if (!inRange) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = StorageEntry{};
+    size_--;
+  }
+  size_t size() const { return size_; }
+
+ private:
+  size_t mask() const { return slots_.size() - 1; }
+  size_t index(c10::StorageImpl* s) const {
+    uint64_t h = reinterpret_cast<uintptr_t>(s) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(h >> 32) & mask();
+  }
+  void grow() {
+    std::vector<StorageEntry> old(slots_.size() * 2);
+    old.swap(slots_);
+    size_ = 0;
+    for (const StorageEntry& e : old) {
+      if (e.key == nullptr) continue;
+      StorageEntry& n = at(e.key);
+      n.handles = e.handles;
+      n.bytes = e.bytes;
+    }
+  }
+  std::vector<StorageEntry> slots_;
+  size_t size_ = 0;
+};
+StorageTable g_storages;
 int64_t g_accountedBytes = 0;
 int64_t g_liveHandles = 0;   // boxes holding a defined tensor
 int64_t g_createdHandles = 0;
 napi_env g_env = nullptr;
+
+// V8 is told about external memory in batches: a call per small tensor cost more than the op; the
+// exact count stays in g_accountedBytes (memory().cpuBytes). Deltas of 1 MiB and more go at once.
+constexpr int64_t kExternalBatch = 1 << 20;
+int64_t g_externalPending = 0;
+void reportExternal(int64_t delta) {
+  g_externalPending += delta;
+  if (g_env && (g_externalPending >= kExternalBatch || g_externalPending <= -kExternalBatch)) {
+    Napi::MemoryManagement::AdjustExternalMemory(g_env, g_externalPending);
+    g_externalPending = 0;
+  }
+}
 
 void account(Box* b) {
   const at::Tensor& t = b->t;
   if (!t.defined() || !t.has_storage() || !t.is_cpu()) return;
   c10::StorageImpl* s = t.storage().unsafeGetStorageImpl();
   if (!s) return;
-  auto& c = g_storages[s];
+  StorageEntry& c = g_storages.at(s);
   if (c.handles++ == 0) {
     c.bytes = static_cast<int64_t>(s->nbytes());
     g_accountedBytes += c.bytes;
-    if (g_env && c.bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(g_env, c.bytes);
+    if (c.bytes > 0) reportExternal(c.bytes);
   }
   b->accounted = s;
 }
 
 void unaccount(Box* b) {
   if (!b->accounted) return;
-  auto it = g_storages.find(b->accounted);
+  StorageEntry* e = g_storages.find(b->accounted);
   b->accounted = nullptr;
-  if (it == g_storages.end()) return;
-  if (--it->second.handles == 0) {
-    int64_t bytes = std::min(it->second.bytes, g_accountedBytes);  // never below zero: V8 aborts on that
+  if (e == nullptr) return;
+  if (--e->handles == 0) {
+    int64_t bytes = std::min(e->bytes, g_accountedBytes);  // never below zero: V8 aborts on that
     g_accountedBytes -= bytes;
-    if (g_env && bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(g_env, -bytes);
-    g_storages.erase(it);
+    if (bytes > 0) reportExternal(-bytes);
+    g_storages.erase(e);
   }
 }
 
@@ -75,16 +155,32 @@ void releaseBox(Box* b) {
   b->t = at::Tensor();
 }
 
-// Handles are numbers: generation * 2^24 + slot. A slot table (a deque: growing it never moves the
-// boxes that references point into) replaces one heap object and one N-API finalizer per tensor,
-// which cost more than the ops themselves on small tensors and, in a synchronous loop, were never
-// run. The generation makes a stale handle (used after dispose, or after its slot was reused) fail.
+// Handles are numbers: generation * 2^24 + slot. A slot table (chunks of 4096 boxes that never
+// move, so references into them stay valid as it grows) replaces one heap object and one N-API
+// finalizer per tensor, which cost more than the ops themselves on small tensors and, in a
+// synchronous loop, were never run. The generation makes a stale handle (used after dispose, or
+// after its slot was reused) fail.
 constexpr double kSlotSpan = 16777216.0;  // 2^24 slots
-std::deque<Box> g_slots;
+constexpr uint32_t kChunkBits = 12;
+class SlotTable {
+ public:
+  size_t size() const { return size_; }
+  Box& operator[](uint32_t i) { return chunks_[i >> kChunkBits][i & ((1u << kChunkBits) - 1)]; }
+  void emplace_back() {
+    if ((size_ >> kChunkBits) == chunks_.size()) chunks_.emplace_back(new Box[1u << kChunkBits]);
+    size_++;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Box[]>> chunks_;
+  size_t size_ = 0;
+};
+SlotTable g_slots;
 std::vector<uint32_t> g_free;
 }  // namespace
 
-thread_local sigjmp_buf* t_fpeJump = nullptr;
+thread_local sigjmp_buf* t_fpeJump __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local c10::AutogradState* t_autogradState __attribute__((tls_model("initial-exec"))) = nullptr;
 
 static void onFpe(int sig, siginfo_t*, void*) {
   if (t_fpeJump != nullptr) siglongjmp(*t_fpeJump, 1);
@@ -123,10 +219,8 @@ Napi::Value wrap(Napi::Env env, at::Tensor t) {
 
 // The box of a live or stale handle; nullptr when the value is no handle at all. Decoded with
 // integer arithmetic: floor/fmod on doubles showed up at 5% of a small op's time.
-static Box* lookup(const Napi::Value& v, bool* stale, uint32_t* slot = nullptr) {
+static Box* lookupNumber(double d, bool* stale, uint32_t* slot) {
   *stale = false;
-  if (!v.IsNumber()) return nullptr;
-  double d = v.As<Napi::Number>().DoubleValue();
   if (!(d >= kSlotSpan && d <= 9007199254740991.0)) return nullptr;
   uint64_t u = static_cast<uint64_t>(d);
   if (static_cast<double>(u) != d) return nullptr;
@@ -137,6 +231,14 @@ static Box* lookup(const Napi::Value& v, bool* stale, uint32_t* slot = nullptr) 
   if (b->gen != gen || !b->t.defined()) *stale = true;
   if (slot != nullptr) *slot = i;
   return b;
+}
+
+static Box* lookup(const Napi::Value& v, bool* stale, uint32_t* slot = nullptr) {
+  *stale = false;
+  // One napi call: it fails on anything that is not a number.
+  double d;
+  if (v.IsEmpty() || napi_get_value_double(v.Env(), v, &d) != napi_ok) return nullptr;
+  return lookupNumber(d, stale, slot);
 }
 
 static Box* box(const Napi::Value& v) {
@@ -251,6 +353,32 @@ static Napi::Value disposeMany(const Napi::CallbackInfo& info) {
       bool stale;
       uint32_t slot = 0;
       Box* b = lookup(a.Get(k), &stale, &slot);
+      if (b == nullptr || stale) continue;
+      releaseBox(b);
+      g_free.push_back(slot);
+    }
+    return info.Env().Undefined();
+  });
+}
+
+// disposeHandles(float64Array, count): disposeMany() for handles written into a reused typed array
+// (what scopes use: reading one array element through napi cost more than freeing a small tensor).
+static Napi::Value disposeHandles(const Napi::CallbackInfo& info) {
+  return guard(info, [&]() -> Napi::Value {
+    // One napi call for type, length and data (each Napi::TypedArray accessor makes its own).
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    if (info[0].IsEmpty() || napi_get_typedarray_info(info.Env(), info[0], &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_float64_array)
+      argFail("a Float64Array of tensor handles", info[0]);
+    int64_t count = toInt(info[1]);
+    const size_t n = std::min(static_cast<size_t>(std::max<int64_t>(count, 0)), length);
+    const double* d = static_cast<const double*>(data);
+    for (size_t k = 0; k < n; k++) {
+      bool stale;
+      uint32_t slot = 0;
+      Box* b = lookupNumber(d[k], &stale, &slot);
       if (b == nullptr || stale) continue;
       releaseBox(b);
       g_free.push_back(slot);
@@ -438,6 +566,13 @@ static Napi::Value autogradGrad(const Napi::CallbackInfo& info) {
 // ---- modes ----
 
 static Napi::Value setGradEnabled(const Napi::CallbackInfo& info) {
+  // noGrad/enableGrad call this twice per scope: a boolean needs no guard (nothing here can throw).
+  bool enable;
+  if (napi_get_value_bool(info.Env(), info[0], &enable) == napi_ok) {
+    bool prev = c10::GradMode::is_enabled();
+    c10::GradMode::set_enabled(enable);
+    return Napi::Boolean::New(info.Env(), prev);
+  }
   return guard(info, [&]() -> Napi::Value {
     bool prev = c10::GradMode::is_enabled();
     c10::GradMode::set_enabled(toBool(info[0]));
@@ -648,6 +783,7 @@ void registerCore(Napi::Env env, Napi::Object exports) {
   def("item", item);
   def("dispose", dispose);
   def("disposeMany", disposeMany);
+  def("disposeHandles", disposeHandles);
   def("isDisposed", isDisposed);
   def("shape", shape);
   def("strides", strides);

@@ -13,6 +13,7 @@ import { TorchError, TorchOOMError, AnomalyError } from './errors.js';
 import { setPrintOptions, printOptions } from './format.js';
 import type { GeneratedFunctions } from './gen/ops.js';
 import * as safetensors from './safetensors.js';
+import { fastObject } from './native.js';
 
 const core = {
   Tensor,
@@ -62,7 +63,9 @@ const core = {
 export type Torch = GeneratedFunctions & typeof core;
 
 /** PyTorch's `torch`, for TypeScript: torch.randn(2, 3), torch.add(x, y), torch.noGrad(() => ...). */
-export const torch: Torch = Object.assign(Object.create(null) as object, functions, core) as Torch;
+// Null prototype, as PyTorch's module has no inherited names; fastObject keeps lookups off V8's
+// dictionary path (an Object.create(null) object is a dictionary from the start).
+export const torch: Torch = Object.setPrototypeOf(fastObject({ ...functions, ...core }), null) as Torch;
 
 export { GradScaler, safetensors };
 export type { GradScalerOptions, GradScalerState, ScalableOptimizer, AutocastOptions } from './amp.js';

@@ -63,14 +63,25 @@ function load(): NativeAddon {
 
 export const native: NativeAddon = load();
 
+/**
+ * A copy of an object with many properties that V8 keeps in fast mode (Object.fromEntries), so
+ * that hot lookups such as core.grad or torch.linear are constant loads instead of dictionary
+ * probes: the addon's exports object, built by napi one property at a time, and the torch
+ * namespace, assembled with Object.assign, are both dictionaries.
+ */
+export function fastObject<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o)) as T;
+}
+
 // Typed views of the hand-written core's entry points.
 type F<A extends unknown[], R> = (...args: A) => R;
-export const core = native as unknown as {
+export const core = fastObject(native) as unknown as {
   fromBuffer: F<[ArrayBufferView, number[], number], Handle>;
   toBuffer: F<[Handle], ArrayBuffer>;
   item: F<[Handle], number | boolean | bigint>;
   dispose: F<[Handle], void>;
   disposeMany: F<[Handle[]], void>;
+  disposeHandles: F<[Float64Array, number], void>;
   isDisposed: F<[Handle], boolean>;
   shape: F<[Handle], number[]>;
   strides: F<[Handle], number[]>;

@@ -31,6 +31,9 @@ interface ScopeFrame {
 
 const stack: ScopeFrame[] = [];
 
+/** Handles to free at the end of a scope, reused (endFrame runs no user code, so never reentrantly). */
+let disposeBuf = new Float64Array(256);
+
 // ---- leak detector (SOUS_LEAK_CHECK=1): remembers where each live tensor was created ----
 const leakCheck = process.env.SOUS_LEAK_CHECK === '1';
 const liveSites = new Map<Tracked, string>();
@@ -75,24 +78,34 @@ function collect(value: unknown, out: Set<Tracked>, depth = 0): void {
   else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, depth + 1);
 }
 
-function endFrame(frame: ScopeFrame, survivors: Set<Tracked>): void {
+/** Never added to: endFrame only reads it. */
+const NO_SURVIVORS: ReadonlySet<Tracked> = new Set<Tracked>();
+
+function endFrame(frame: ScopeFrame, survivors: ReadonlySet<Tracked>): void {
   const idx = stack.lastIndexOf(frame);
   if (idx !== stack.length - 1) throw new Error('sous: scopes must end in reverse order of their start');
   stack.pop();
   const parent = stack[stack.length - 1];
-  // One native call frees the whole scope: a call per tensor cost more than many small ops.
-  const handles: Handle[] = [];
+  // One native call frees the whole scope: a call per tensor cost more than many small ops. The
+  // handles go in a reused Float64Array, which native code reads directly (no per-element napi call).
+  let count = 0;
+  let buf = disposeBuf;
   for (const t of frame.tensors) {
     if (survivors.size > 0 && survivors.has(t)) {
       if (parent !== undefined) parent.tensors.push(t);
       else guardByGc(t);
     } else if (!t._kept) {
-      handles.push(t._h);
+      if (count === buf.length) {
+        const grown = new Float64Array(buf.length * 2);
+        grown.set(buf);
+        buf = disposeBuf = grown;
+      }
+      buf[count++] = t._h;
       if (t._gc || leakCheck) untrack(t);
     }
   }
-  if (handles.length > 0) core.disposeMany(handles);
-  frame.tensors.length = 0;
+  if (count > 0) core.disposeHandles(buf, count);
+  frame.tensors = []; // a new empty array costs less than truncating (a runtime call)
 }
 
 /**
@@ -106,12 +119,17 @@ export function tidy<T>(fn: () => T, name?: string): T {
   try {
     result = fn();
   } catch (e) {
-    endFrame(frame, new Set());
+    endFrame(frame, NO_SURVIVORS);
     throw e;
   }
   if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
-    endFrame(frame, new Set());
+    endFrame(frame, NO_SURVIVORS);
     throw new Error('sous: tidy() takes a synchronous function; for async code use `await using s = torch.scope()`');
+  }
+  // Only an object can hold tensors to hand on (most training-step scopes return nothing or a number).
+  if (result === null || typeof result !== 'object') {
+    endFrame(frame, NO_SURVIVORS);
+    return result;
   }
   const survivors = new Set<Tracked>();
   collect(result, survivors);
@@ -142,7 +160,7 @@ export class Scope implements Disposable {
   [Symbol.dispose](): void {
     if (this.ended) return;
     this.ended = true;
-    endFrame(this.frame, new Set());
+    endFrame(this.frame, NO_SURVIVORS);
   }
   dispose(): void {
     this[Symbol.dispose]();
