@@ -2,7 +2,7 @@
 // __setattr__ registers them), train/eval, device and dtype moves in place, state dicts, hooks and
 // a summary table.
 
-import { torch, Tensor, type DType, type DeviceLike } from '../torch/index.js';
+import { torch, Tensor, type DType, type DeviceLike, type MemoryFormat } from '../torch/index.js';
 
 /** Marks a tensor as a trainable parameter: a kept leaf that requires grad (nn.Parameter). */
 export function Parameter(t: Tensor, requiresGrad = true): Tensor {
@@ -265,16 +265,25 @@ export class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * Moves parameters and buffers to a device and/or dtype in place (floating tensors only change
    * dtype), keeping the same tensor objects, so optimizers built before still hold them.
    */
-  to(target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType }): this {
-    const opts = typeof target === 'string' ? (target.startsWith('cpu') || target.startsWith('cuda') || target === 'meta' ? { device: target } : { dtype: target as DType }) : target;
+  to(target: DeviceLike | DType | { device?: DeviceLike; dtype?: DType; memoryFormat?: MemoryFormat }): this {
+    const opts: { device?: DeviceLike; dtype?: DType; memoryFormat?: MemoryFormat } = typeof target === 'string'
+      ? (target.startsWith('cpu') || target.startsWith('cuda') || target === 'meta' ? { device: target } : { dtype: target as DType })
+      : target;
+    // As PyTorch: a memory format (channels_last for convolutions on CUDA) applies to 4-D tensors only.
+    const mf = opts.memoryFormat;
+    if (mf !== undefined && mf !== 'channels_last' && mf !== 'contiguous_format' && mf !== 'preserve_format') {
+      throw new TypeError(`Module.to(): memoryFormat must be 'channels_last', 'contiguous_format' or 'preserve_format', got '${String(mf)}'`);
+    }
     const move = (t: Tensor): void => {
       torch.tidy(() => {
         const dtype = opts.dtype !== undefined && t.isFloatingPoint() ? opts.dtype : undefined;
-        const moved = t.to({ ...(opts.device !== undefined ? { device: opts.device } : {}), ...(dtype !== undefined ? { dtype } : {}) });
+        const where = { ...(opts.device !== undefined ? { device: opts.device } : {}), ...(dtype !== undefined ? { dtype } : {}) };
+        const format = mf !== undefined && t.ndim === 4 ? { memoryFormat: mf } : {};
+        const moved = t.to({ ...where, ...format });
         if (moved === t) return;
         const g = t.grad;
         t.setData(moved);
-        if (g !== null) t.grad = g.to({ ...(opts.device !== undefined ? { device: opts.device } : {}), ...(dtype !== undefined ? { dtype } : {}) });
+        if (g !== null) t.grad = g.to({ ...where, ...format });
       });
     };
     for (const p of this.parameters()) move(p);

@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { torch, type Tensor } from '../../src/index.js';
-import { Module, Parameter, isParameter, Sequential, ModuleList, ModuleDict, StateDictError, type AnyModule } from '../../src/nn/index.js';
+import { Module, Parameter, isParameter, Sequential, ModuleList, ModuleDict, StateDictError, Conv2d, BatchNorm2d, Flatten, Linear, type AnyModule } from '../../src/nn/index.js';
 
 /** y = x W^T + b, with W [out, in]. */
 class Lin extends Module {
@@ -270,6 +270,21 @@ describe('to()', () => {
     assert.equal(w.dtype, 'float64');
     n.double().to('cpu');
     assert.equal(w.device, 'cpu');
+  });
+
+  it("to({ memoryFormat: 'channels_last' }) restrides 4-D parameters only, as PyTorch; the outputs do not change", () => {
+    const m = new Sequential(new Conv2d(3, 4, 3), new BatchNorm2d(4), new Flatten(), new Linear(4 * 4 * 4, 2));
+    const conv = m.at(0) as Conv2d;
+    const w = conv.weight;
+    const x = torch.randn([2, 3, 6, 6]);
+    const before = torch.noGrad(() => m.eval().call(x));
+    assert.equal(m.to({ memoryFormat: 'channels_last' }), m);
+    assert.equal(conv.weight, w, 'the same tensor object (optimizers keep their references)');
+    assert.ok(w.isContiguous('channels_last') && !w.isContiguous());
+    assert.ok((m.at(3) as Linear).weight.isContiguous(), '2-D weights are left alone');
+    const after = torch.noGrad(() => m.call(x.contiguous('channels_last')));
+    assert.ok(Number(after.sub(before).abs().max().item()) < 1e-5);
+    assert.throws(() => m.to({ memoryFormat: 'nhwc' as never }), /memoryFormat must be 'channels_last'/);
   });
 });
 
