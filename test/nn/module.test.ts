@@ -233,7 +233,9 @@ describe('modes and gradients', () => {
 
   it('zeroGrad() sets grads to null; zeroGrad({ setToNone: false }) zeroes them in place', () => {
     const n = new Net();
-    n.call(torch.randn([3, 4])).sum().backward();
+    // Through fc1 only: through the whole net, both ReLU outputs of the head can be dead for all
+    // three random samples, and the grad would be zero before zeroGrad (a flaky test).
+    n.fc1.call(torch.randn([3, 4])).sum().backward();
     const w = n.fc1.weight;
     const g = w.grad!;
     assert.ok(g.abs().sum().item() > 0);
