@@ -24,8 +24,9 @@ static Napi::Value cudaMemoryStats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     int device = info.Length() > 0 && !isNone(info[0]) ? static_cast<int>(toInt(info[0])) : c10::cuda::current_device();
     auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
-    using StatType = c10::cuda::CUDACachingAllocator::StatType;
-    auto agg = static_cast<size_t>(StatType::AGGREGATE);
+    // StatType::AGGREGATE is 0 in every version; the enum itself moved namespaces in 2.x
+    // (c10::CachingDeviceAllocator), so it is not named here.
+    const size_t agg = 0;
     auto o = Napi::Object::New(env);
     o.Set("allocated", Napi::Number::New(env, static_cast<double>(stats.allocated_bytes[agg].current)));
     o.Set("peakAllocated", Napi::Number::New(env, static_cast<double>(stats.allocated_bytes[agg].peak)));
