@@ -68,8 +68,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
       this.updateCapturable(group, params, grads, states);
       return;
     }
-    for (const s of states) s.step = (s.step instanceof Tensor ? Number(s.step.item()) : (s.step as number)) + 1;
-    const steps = states.map((s) => s.step as number);
+    const steps = states.map((s, i) => this.advanceStep(s, params[i]!, false) as number);
 
     if (foreach) {
       let g = grads;
@@ -135,7 +134,7 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const [beta1, beta2] = group.betas;
     params.forEach((p0, i) => {
       const s = states[i]!;
-      const step = this.stepTensor(s, p0).add_(1);
+      const step = this.advanceStep(s, p0, true) as Tensor;
       const lr = this.lrTensor(group, p0.device);
       let grad = maximize ? grads[i]!.neg() : grads[i]!;
       if (!this.decoupled && weightDecay !== 0) grad = grad.add(p0, { alpha: weightDecay });

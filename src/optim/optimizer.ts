@@ -269,9 +269,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     if (m === undefined) this.lrTensors.set(group, (m = new Map()));
     const have = m.get(device);
     if (have !== undefined) return have[0];
-    if (this.capturing) {
-      throw new OptimizerError(`${this.constructor.name}: a capturable group met device ${device} for the first time during a CUDA-graph capture; run at least one eager step (warm-up) before capturing`);
-    }
+    this.refuseWhileCapturing(`a capturable group met device ${device} for the first time`);
     const t = torch.noGrad(() => torch.full([], group.lr, { dtype: 'float64', device })).keep();
     m.set(device, [t, group.lr]);
     return t;
@@ -299,12 +297,30 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   protected stepTensor(s: ParamState, p: Tensor): Tensor {
     const v = s.step;
     if (v instanceof Tensor) return v;
-    if (this.capturing) {
-      throw new OptimizerError(`${this.constructor.name}: a parameter's step count was created during a CUDA-graph capture; run at least one eager step (warm-up) before capturing`);
-    }
+    this.refuseWhileCapturing("a parameter's step count was created");
     const t = torch.full([], typeof v === 'number' ? v : 0, { dtype: 'float64', device: p.device });
     this.setState(s, 'step', t);
     return t;
+  }
+
+  /**
+   * Throws when a CUDA graph is being recorded: `what` happened, which a replay would redo (a zero
+   * fill, a copy) instead of carrying the state on. The fix is an eager warm-up step.
+   */
+  protected refuseWhileCapturing(what: string): void {
+    if (this.capturing) {
+      throw new OptimizerError(`${this.constructor.name}: ${what} during a CUDA-graph capture; run at least one eager step (warm-up) before capturing`);
+    }
+  }
+
+  /**
+   * Counts one more step for a parameter: on its device (the tensor, for capturable groups) or as a
+   * number (a tensor count, from a capturable run or a state dict, is read back first).
+   */
+  protected advanceStep(s: ParamState, p: Tensor, capturable: boolean): Tensor | number {
+    if (capturable) return this.stepTensor(s, p).add_(1);
+    s.step = (s.step instanceof Tensor ? Number(s.step.item()) : (s.step as number)) + 1;
+    return s.step;
   }
 
   /**
@@ -312,9 +328,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    * capture: its zero fill would be recorded and would reset the state on every replay.
    */
   protected zerosState(p: Tensor): Tensor {
-    if (this.capturing) {
-      throw new OptimizerError(`${this.constructor.name}: a parameter's state was created during a CUDA-graph capture; run at least one eager step (warm-up) before capturing`);
-    }
+    this.refuseWhileCapturing("a parameter's state was created");
     return torch.zeros_like(p, { memoryFormat: 'preserve_format' });
   }
 

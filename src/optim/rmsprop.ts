@@ -70,8 +70,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     }
     if (momentum > 0 && !(s.momentum_buffer instanceof Tensor)) this.setState(s, 'momentum_buffer', this.zerosState(p));
     if (centered && !(s.grad_avg instanceof Tensor)) this.setState(s, 'grad_avg', this.zerosState(p));
-    if (capturable) this.stepTensor(s, p).add_(1);
-    else s.step = (s.step instanceof Tensor ? Number(s.step.item()) : (s.step as number)) + 1;
+    this.advanceStep(s, p, capturable);
     return s;
   }
 

@@ -3,7 +3,7 @@
 // _multi_tensor_sgd without its in-place change of the gradients).
 
 import { torch, Tensor } from '../torch/index.js';
-import { Optimizer, OptimizerError, REQUIRED, check, checkTypes, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, REQUIRED, check, checkTypes, nonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface SGDOptions {
   /** Learning rate (required, here or in every group). */
@@ -86,7 +86,7 @@ export class SGD extends Optimizer<SGDOptions> {
         if (momentum !== 0) {
           let buf = bufs[i] ?? null;
           if (buf === null) {
-            if (this.capturing) throw new OptimizerError('SGD: a momentum buffer was created during a CUDA-graph capture (its first step copies the gradient, which a replay would redo); run at least one eager step (warm-up) before capturing');
+            this.refuseWhileCapturing('a momentum buffer (a copy of the first gradient) was created');
             buf = bufs[i] = d.clone();
           } else {
             buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
